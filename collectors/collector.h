@@ -1,0 +1,54 @@
+// The collector interface and the registry collectors add themselves to, as
+// node_exporter's collectors do with registerCollector() in init().
+#pragma once
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "collectors/fs.h"
+#include "collectors/metrics.h"
+
+namespace CLI {
+class App;
+}
+
+namespace node_agent {
+
+class Collector {
+ public:
+  virtual ~Collector() = default;
+  // Adds this scrape's samples to `out`. Throwing marks the collector failed
+  // for the scrape (node_scrape_collector_success 0); samples already added
+  // are still served. One scrape at a time calls Collect on an instance.
+  virtual void Collect(MetricSet& out) = 0;
+};
+
+// Thrown when a collector has nothing to report on this machine (node_exporter's
+// ErrNoData): the scrape reports success 0 and logs at debug level only.
+class NoDataError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct CollectorInfo {
+  std::string name;
+  bool enabled_by_default = false;
+  // Adds the collector's own flags (--collector.NAME.*) to the command line;
+  // may be null. The enable flags are added by the agent.
+  void (*add_flags)(CLI::App& app) = nullptr;
+  // Creates the collector once flags are parsed. May throw std::exception
+  // with a message naming the bad flag value.
+  std::unique_ptr<Collector> (*create)(const Paths& paths) = nullptr;
+};
+
+// Adds a collector to the registry; returns true so it can initialise a
+// namespace-scope variable.
+bool RegisterCollector(CollectorInfo info);
+// All registered collectors, sorted by name.
+const std::vector<CollectorInfo>& RegisteredCollectors();
+const CollectorInfo* FindCollector(std::string_view name);
+
+}  // namespace node_agent

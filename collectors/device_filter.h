@@ -1,0 +1,28 @@
+// Include/exclude regex pair for device names, as node_exporter's
+// deviceFilter: a name is ignored when it matches `exclude`, or when `include`
+// is set and it does not match. Matching is unanchored (Go's MatchString).
+#pragma once
+
+#include <optional>
+#include <regex>
+#include <string>
+#include <string_view>
+
+namespace node_agent {
+
+// Compiles a flag's regex; throws std::invalid_argument naming the flag.
+std::regex CompileFlagRegex(std::string_view flag_name, const std::string& pattern);
+
+class DeviceFilter {
+ public:
+  DeviceFilter() = default;
+  DeviceFilter(std::string_view exclude_flag, const std::string& exclude,
+               std::string_view include_flag, const std::string& include);
+  bool Ignored(std::string_view name) const;
+
+ private:
+  std::optional<std::regex> exclude_;
+  std::optional<std::regex> include_;
+};
+
+}  // namespace node_agent

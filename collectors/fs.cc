@@ -1,0 +1,225 @@
+#include "collectors/fs.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cstdlib>
+
+namespace node_agent {
+
+std::string Paths::Join(std::string_view base, std::string_view rel) {
+  std::string out(base);
+  while (!rel.empty() && rel.front() == '/') rel.remove_prefix(1);
+  if (rel.empty()) return out;
+  if (out.empty() || out.back() != '/') out.push_back('/');
+  out.append(rel);
+  return out;
+}
+
+namespace {
+
+// Reads fd from offset 0 to EOF with pread, growing `out` as needed.
+int PreadAll(int fd, std::string& out) {
+  out.clear();
+  size_t capacity = 4096;
+  off_t offset = 0;
+  for (;;) {
+    out.resize(static_cast<size_t>(offset) + capacity);
+    ssize_t n = ::pread(fd, out.data() + offset, capacity, offset);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      out.clear();
+      return err;
+    }
+    offset += n;
+    if (n == 0) break;
+    // procfs/sysfs may return short reads before EOF; only EOF (0) ends it.
+    if (static_cast<size_t>(n) == capacity) capacity *= 2;
+  }
+  out.resize(static_cast<size_t>(offset));
+  return 0;
+}
+
+}  // namespace
+
+bool ReadFile(const std::string& path, std::string& out, int* error) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    if (error) *error = errno;
+    out.clear();
+    return false;
+  }
+  int err = PreadAll(fd, out);
+  ::close(fd);
+  if (error) *error = err;
+  return err == 0;
+}
+
+std::optional<std::string> ReadFile(const std::string& path) {
+  std::string out;
+  if (!ReadFile(path, out)) return std::nullopt;
+  return out;
+}
+
+std::optional<std::string> ReadAttr(const std::string& path) {
+  auto content = ReadFile(path);
+  if (!content) return std::nullopt;
+  while (!content->empty() && std::isspace(static_cast<unsigned char>(content->back()))) {
+    content->pop_back();
+  }
+  return content;
+}
+
+std::optional<int64_t> ReadInt(const std::string& path) {
+  auto s = ReadAttr(path);
+  if (!s) return std::nullopt;
+  return ParseInt(Trim(*s));
+}
+
+std::optional<uint64_t> ReadUint(const std::string& path) {
+  auto s = ReadAttr(path);
+  if (!s) return std::nullopt;
+  return ParseUint(Trim(*s));
+}
+
+std::vector<std::string> ListDir(const std::string& path) {
+  std::vector<std::string> names;
+  DIR* dir = ::opendir(path.c_str());
+  if (!dir) return names;
+  while (dirent* entry = ::readdir(dir)) {
+    std::string_view name = entry->d_name;
+    if (name == "." || name == "..") continue;
+    names.emplace_back(name);
+  }
+  ::closedir(dir);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+bool Exists(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+bool IsDir(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+std::optional<std::string> ReadLink(const std::string& path) {
+  std::string buf(256, '\0');
+  for (;;) {
+    ssize_t n = ::readlink(path.c_str(), buf.data(), buf.size());
+    if (n < 0) return std::nullopt;
+    if (static_cast<size_t>(n) < buf.size()) {
+      buf.resize(static_cast<size_t>(n));
+      return buf;
+    }
+    buf.resize(buf.size() * 2);
+  }
+}
+
+std::string_view BaseName(std::string_view path) {
+  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  auto slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+CachedFile::CachedFile(CachedFile&& other) noexcept
+    : path_(std::move(other.path_)), fd_(other.fd_) {
+  other.fd_ = -1;
+}
+
+CachedFile& CachedFile::operator=(CachedFile&& other) noexcept {
+  if (this != &other) {
+    Close();
+    path_ = std::move(other.path_);
+    fd_ = other.fd_;
+    other.fd_ = -1;
+  }
+  return *this;
+}
+
+CachedFile::~CachedFile() { Close(); }
+
+void CachedFile::Close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+int CachedFile::Read(std::string& out) {
+  if (fd_ < 0) {
+    fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd_ < 0) {
+      out.clear();
+      return errno;
+    }
+  }
+  int err = PreadAll(fd_, out);
+  if (err != 0) Close();
+  return err;
+}
+
+std::string_view Trim(std::string_view s) {
+  const char* ws = " \t\r\n";
+  auto begin = s.find_first_not_of(ws);
+  if (begin == std::string_view::npos) return {};
+  auto end = s.find_last_not_of(ws);
+  return s.substr(begin, end - begin + 1);
+}
+
+std::vector<std::string_view> Fields(std::string_view s) {
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) ++i;
+    size_t start = i;
+    while (i < s.size() && !(s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) ++i;
+    if (i > start) out.push_back(s.substr(start, i - start));
+  }
+  return out;
+}
+
+std::vector<std::string_view> Lines(std::string_view s) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  while (start < s.size()) {
+    auto nl = s.find('\n', start);
+    if (nl == std::string_view::npos) nl = s.size();
+    out.push_back(s.substr(start, nl - start));
+    start = nl + 1;
+  }
+  return out;
+}
+
+std::optional<uint64_t> ParseUint(std::string_view s, int base) {
+  uint64_t value = 0;
+  if (base == 16 && s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) s.remove_prefix(2);
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value, base);
+  if (ec != std::errc() || ptr != s.data() + s.size() || s.empty()) return std::nullopt;
+  return value;
+}
+
+std::optional<int64_t> ParseInt(std::string_view s, int base) {
+  int64_t value = 0;
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value, base);
+  if (ec != std::errc() || ptr != s.data() + s.size() || s.empty()) return std::nullopt;
+  return value;
+}
+
+std::optional<double> ParseDouble(std::string_view s) {
+  double value = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  if (ec != std::errc() || ptr != s.data() + s.size() || s.empty()) return std::nullopt;
+  return value;
+}
+
+}  // namespace node_agent

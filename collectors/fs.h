@@ -1,0 +1,83 @@
+// Shared procfs/sysfs reading helpers. Every collector reads through these,
+// rooted at the --path.* flags, so any collector runs on a fixture tree.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace node_agent {
+
+// The roots given by --path.procfs, --path.sysfs, --path.rootfs and
+// --path.udev.data.
+struct Paths {
+  std::string procfs = "/proc";
+  std::string sysfs = "/sys";
+  std::string rootfs = "/";
+  std::string udev_data = "/run/udev/data";
+
+  std::string Proc(std::string_view rel) const { return Join(procfs, rel); }
+  std::string Sys(std::string_view rel) const { return Join(sysfs, rel); }
+  std::string Root(std::string_view rel) const { return Join(rootfs, rel); }
+  std::string Udev(std::string_view rel) const { return Join(udev_data, rel); }
+  static std::string Join(std::string_view base, std::string_view rel);
+};
+
+// Reads a whole file. On failure returns false and sets *error to the errno
+// (ENOENT, EIO, ENODATA, ...), leaving `out` empty.
+bool ReadFile(const std::string& path, std::string& out, int* error = nullptr);
+std::optional<std::string> ReadFile(const std::string& path);
+// A sysfs attribute: the file's content with trailing whitespace removed.
+std::optional<std::string> ReadAttr(const std::string& path);
+// Integer attributes. nullopt when the file is missing, unreadable or not a
+// number.
+std::optional<int64_t> ReadInt(const std::string& path);
+std::optional<uint64_t> ReadUint(const std::string& path);
+
+// Names of a directory's entries, sorted, without "." and "..". Empty when
+// the directory is missing.
+std::vector<std::string> ListDir(const std::string& path);
+bool Exists(const std::string& path);
+bool IsDir(const std::string& path);
+// The target of a symlink; nullopt when `path` is not a symlink.
+std::optional<std::string> ReadLink(const std::string& path);
+// The last component of a path ("/a/b/c" -> "c").
+std::string_view BaseName(std::string_view path);
+
+// A file kept open between scrapes and re-read with pread(fd, .., 0): procfs
+// and sysfs regenerate the content on every read at offset 0, and this saves
+// the open/close pair on the hot path. On a read error the descriptor is
+// closed and reopened on the next call (the device may have gone away).
+class CachedFile {
+ public:
+  CachedFile() = default;
+  explicit CachedFile(std::string path) : path_(std::move(path)) {}
+  CachedFile(CachedFile&& other) noexcept;
+  CachedFile& operator=(CachedFile&& other) noexcept;
+  CachedFile(const CachedFile&) = delete;
+  CachedFile& operator=(const CachedFile&) = delete;
+  ~CachedFile();
+
+  // Re-reads the whole file into `out`. Returns 0 or an errno.
+  int Read(std::string& out);
+  const std::string& path() const { return path_; }
+
+ private:
+  void Close();
+  std::string path_;
+  int fd_ = -1;
+};
+
+// String helpers for parsers.
+std::string_view Trim(std::string_view s);
+// Splits on runs of spaces/tabs (like Go's strings.Fields).
+std::vector<std::string_view> Fields(std::string_view s);
+// Splits into lines, without the newline characters; no trailing empty line.
+std::vector<std::string_view> Lines(std::string_view s);
+std::optional<uint64_t> ParseUint(std::string_view s, int base = 10);
+std::optional<int64_t> ParseInt(std::string_view s, int base = 10);
+std::optional<double> ParseDouble(std::string_view s);
+
+}  // namespace node_agent

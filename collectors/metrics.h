@@ -1,0 +1,52 @@
+// MetricSet: the seam between collectors and exposition. Collectors add
+// samples by family name; the set groups them into prometheus-cpp
+// MetricFamily objects, which the agent serializes.
+#pragma once
+
+#include <prometheus/metric_family.h>
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace node_agent {
+
+using Label = prometheus::ClientMetric::Label;
+using Labels = std::vector<Label>;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+
+class MetricSet {
+ public:
+  // Adds one sample. The first call for a name fixes the family's help and
+  // type; later calls with the same name append to that family.
+  void Add(MetricType type, std::string_view name, std::string_view help, Labels labels,
+           double value);
+
+  void Gauge(std::string_view name, std::string_view help, Labels labels, double value) {
+    Add(MetricType::Gauge, name, help, std::move(labels), value);
+  }
+  void Counter(std::string_view name, std::string_view help, Labels labels, double value) {
+    Add(MetricType::Counter, name, help, std::move(labels), value);
+  }
+  void Untyped(std::string_view name, std::string_view help, Labels labels, double value) {
+    Add(MetricType::Untyped, name, help, std::move(labels), value);
+  }
+
+  const std::vector<MetricFamily>& families() const { return families_; }
+  // Moves the families out and leaves the set empty.
+  std::vector<MetricFamily> Take();
+  // Finds a family by name; nullptr when absent. For tests and self-metrics.
+  const MetricFamily* Find(std::string_view name) const;
+  bool empty() const { return families_.empty(); }
+
+ private:
+  std::vector<MetricFamily> families_;
+  std::map<std::string, size_t, std::less<>> index_;
+};
+
+// Returns the sample's value whatever the family type.
+double SampleValue(const MetricFamily& family, const prometheus::ClientMetric& metric);
+
+}  // namespace node_agent

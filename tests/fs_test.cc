@@ -1,0 +1,137 @@
+#include "collectors/fs.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include "collectors/device_filter.h"
+#include "collectors/metrics.h"
+#include "tests/test_util.h"
+
+namespace node_agent {
+namespace {
+
+using testing::TempDir;
+
+TEST(Paths, JoinHandlesSlashes) {
+  EXPECT_EQ(Paths::Join("/proc", "stat"), "/proc/stat");
+  EXPECT_EQ(Paths::Join("/proc/", "/stat"), "/proc/stat");
+  EXPECT_EQ(Paths::Join("/", "etc/os-release"), "/etc/os-release");
+  Paths p;
+  p.sysfs = "/tmp/x/sys";
+  EXPECT_EQ(p.Sys("class/hwmon"), "/tmp/x/sys/class/hwmon");
+}
+
+TEST(ReadFile, ReadsLargeFilesCompletely) {
+  TempDir dir;
+  std::string big(100000, 'x');
+  dir.Write("big", big);
+  std::string out;
+  int err = -1;
+  ASSERT_TRUE(ReadFile(dir.path() + "/big", out, &err));
+  EXPECT_EQ(err, 0);
+  EXPECT_EQ(out, big);
+}
+
+TEST(ReadFile, ReportsErrno) {
+  std::string out = "stale";
+  int err = 0;
+  EXPECT_FALSE(ReadFile("/nonexistent/file", out, &err));
+  EXPECT_EQ(err, ENOENT);
+  EXPECT_TRUE(out.empty());
+}
+
+TEST(ReadFile, FifoDoesNotBlock) {
+  TempDir dir;
+  std::string fifo = dir.path() + "/fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::string out;
+  int err = 0;
+  // O_NONBLOCK: an empty FIFO with no writer reads as EOF at once.
+  ReadFile(fifo, out, &err);
+  EXPECT_TRUE(out.empty());
+}
+
+TEST(ReadAttr, TrimsTrailingNewline) {
+  TempDir dir;
+  dir.Write("a", "42\n");
+  EXPECT_EQ(ReadAttr(dir.path() + "/a"), "42");
+  EXPECT_EQ(ReadInt(dir.path() + "/a"), 42);
+  dir.Write("b", "-7\n");
+  EXPECT_EQ(ReadInt(dir.path() + "/b"), -7);
+  EXPECT_EQ(ReadUint(dir.path() + "/b"), std::nullopt);
+  dir.Write("c", "junk\n");
+  EXPECT_EQ(ReadInt(dir.path() + "/c"), std::nullopt);
+}
+
+TEST(CachedFile, RereadsChangedContentAndRecoversFromRemoval) {
+  TempDir dir;
+  dir.Write("f", "one\n");
+  CachedFile file(dir.path() + "/f");
+  std::string out;
+  ASSERT_EQ(file.Read(out), 0);
+  EXPECT_EQ(out, "one\n");
+  // Rewriting in place through the same inode: the open fd sees it.
+  { std::ofstream(dir.path() + "/f", std::ios::trunc) << "two two\n"; }
+  ASSERT_EQ(file.Read(out), 0);
+  EXPECT_EQ(out, "two two\n");
+  std::filesystem::remove(dir.path() + "/missing");
+  CachedFile missing(dir.path() + "/missing");
+  EXPECT_EQ(missing.Read(out), ENOENT);
+  dir.Write("missing", "back\n");
+  EXPECT_EQ(missing.Read(out), 0);
+  EXPECT_EQ(out, "back\n");
+}
+
+TEST(ListDir, SortedWithoutDots) {
+  TempDir dir;
+  dir.Write("b", "");
+  dir.Write("a", "");
+  dir.Write("c/d", "");
+  EXPECT_EQ(ListDir(dir.path()), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_TRUE(ListDir(dir.path() + "/nope").empty());
+}
+
+TEST(Parse, FieldsAndNumbers) {
+  auto f = Fields("  cpu0  1 2\t3 \n");
+  ASSERT_EQ(f.size(), 4u);
+  EXPECT_EQ(f[0], "cpu0");
+  EXPECT_EQ(f[3], "3");
+  EXPECT_EQ(Lines("a\nb\n").size(), 2u);
+  EXPECT_EQ(ParseUint("18446744073709551615"), UINT64_MAX);
+  EXPECT_EQ(ParseUint("12x"), std::nullopt);
+  EXPECT_EQ(ParseUint(""), std::nullopt);
+  EXPECT_EQ(ParseUint("0x1f", 16), 31u);
+  EXPECT_EQ(ParseInt("-5"), -5);
+  EXPECT_DOUBLE_EQ(*ParseDouble("1.5e3"), 1500.0);
+  EXPECT_EQ(BaseName("/sys/class/net/eth0"), "eth0");
+}
+
+TEST(DeviceFilter, IncludeAndExclude) {
+  DeviceFilter none;
+  EXPECT_FALSE(none.Ignored("eth0"));
+  DeviceFilter ex("x.exclude", "^lo$", "x.include", "");
+  EXPECT_TRUE(ex.Ignored("lo"));
+  EXPECT_FALSE(ex.Ignored("lo0"));
+  DeviceFilter in("x.exclude", "", "x.include", "eth");
+  EXPECT_FALSE(in.Ignored("eth0"));
+  EXPECT_TRUE(in.Ignored("wlan0"));
+  EXPECT_THROW(DeviceFilter("x.exclude", "(", "x.include", ""), std::invalid_argument);
+}
+
+TEST(MetricSet, GroupsSamplesByFamily) {
+  MetricSet set;
+  set.Gauge("node_a", "A.", {{"x", "1"}}, 1);
+  set.Counter("node_b_total", "B.", {}, 2);
+  set.Gauge("node_a", "A.", {{"x", "2"}}, 3);
+  ASSERT_EQ(set.families().size(), 2u);
+  EXPECT_EQ(testing::SampleCount(set, "node_a"), 2u);
+  EXPECT_EQ(testing::Value(set, "node_a", {{"x", "2"}}), 3);
+  EXPECT_EQ(testing::Value(set, "node_b_total"), 2);
+  EXPECT_NE(testing::Serialize(set).find("# TYPE node_b_total counter"), std::string::npos);
+  auto taken = set.Take();
+  EXPECT_EQ(taken.size(), 2u);
+  EXPECT_TRUE(set.empty());
+}
+
+}  // namespace
+}  // namespace node_agent

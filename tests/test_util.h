@@ -1,0 +1,76 @@
+// Helpers shared by the unit tests.
+#pragma once
+
+#include <prometheus/text_serializer.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "collectors/collector.h"
+#include "collectors/metrics.h"
+
+namespace node_agent::testing {
+
+inline std::string FixturePath(const std::string& rel) {
+  return std::string(NODE_AGENT_FIXTURES) + "/" + rel;
+}
+
+// Paths rooted at a fixture tree laid out like node_exporter's (proc/, sys/, udev/data).
+inline Paths FixturePaths(const std::string& root) {
+  Paths p;
+  p.procfs = root + "/proc";
+  p.sysfs = root + "/sys";
+  p.rootfs = root;
+  p.udev_data = root + "/udev/data";
+  return p;
+}
+
+inline std::string Serialize(const MetricSet& set) {
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, set.families());
+  return out.str();
+}
+
+// Value of the sample with exactly these labels; NaN-free sentinel -12345.678
+// when the sample is absent, so a missing sample never equals an expectation.
+inline double Value(const MetricSet& set, std::string_view family, const Labels& labels = {}) {
+  const MetricFamily* f = set.Find(family);
+  if (!f) return -12345.678;
+  for (const auto& m : f->metric) {
+    if (m.label == labels) return SampleValue(*f, m);
+  }
+  return -12345.678;
+}
+
+inline size_t SampleCount(const MetricSet& set, std::string_view family) {
+  const MetricFamily* f = set.Find(family);
+  return f ? f->metric.size() : 0;
+}
+
+// A scratch directory removed at scope exit, for tests that build their own
+// trees (FIFOs, unreadable files) that cannot be committed.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "node-agent-test-XXXXXX").string();
+    path_ = mkdtemp(tmpl.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+  // Writes `content` to path()/rel, creating parent directories.
+  void Write(const std::string& rel, const std::string& content) const {
+    std::filesystem::path p = std::filesystem::path(path_) / rel;
+    std::filesystem::create_directories(p.parent_path());
+    std::ofstream(p) << content;
+  }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace node_agent::testing
