@@ -222,8 +222,15 @@ class RtnlSocket {
  public:
   ~RtnlSocket() { Close(); }
   int DumpLinks(std::vector<LinkStats>& links) {
-    int err = DumpLinksOnce(links);
-    if (err != 0) Close();
+    int err = 0;
+    // A dump part larger than the buffer grows it; the dump is then redone.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      links.clear();
+      err = DumpLinksOnce(links);
+      if (err == 0) return 0;
+      Close();  // drops any rest of the failed dump
+      if (err != EMSGSIZE) break;
+    }
     return err;
   }
 
@@ -252,15 +259,20 @@ class RtnlSocket {
                  sizeof(kernel)) < 0) {
       return errno;
     }
-    // The kernel fills each dump part up to 32 KiB; a larger buffer never truncates.
-    buf_.resize(64 * 1024);
+    // The kernel fills each dump part up to 32 KiB unless one link needs
+    // more; MSG_TRUNC reports a part's full size so a short buffer is noticed.
+    if (buf_.size() < 64 * 1024) buf_.resize(64 * 1024);
     for (;;) {
-      ssize_t n = ::recv(fd_, buf_.data(), buf_.size(), 0);
+      ssize_t n = ::recv(fd_, buf_.data(), buf_.size(), MSG_TRUNC);
       if (n < 0) {
         if (errno == EINTR) continue;
         return errno;
       }
       if (n == 0) return EPROTO;
+      if (static_cast<size_t>(n) > buf_.size()) {
+        buf_.resize(static_cast<size_t>(n) * 2);
+        return EMSGSIZE;
+      }
       std::string_view part(buf_.data(), static_cast<size_t>(n));
       // Check for the end of the dump and for errors; messages from an older
       // request (a previous scrape cut short) are skipped by sequence number.
