@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs every test:
+#   unit tests (GoogleTest, via ctest), the same under ASan+UBSan, end-to-end
+#   tests (real HTTP clients, a real Prometheus, the reference node_exporter),
+#   and node_exporter conformance when ../shared is beside the checkout.
+# Ends with 'N passed, M failed' over the steps; exit 0 only when all passed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+shared="$root/../shared"
+jobs=$(nproc)
+
+passed=0
+failed=0
+failed_steps=()
+step() {
+  local name=$1
+  shift
+  echo "=== $name"
+  local start=$SECONDS
+  if "$@"; then
+    passed=$((passed + 1))
+    echo "=== $name: ok ($((SECONDS - start))s)"
+  else
+    failed=$((failed + 1))
+    failed_steps+=("$name")
+    echo "=== $name: FAILED ($((SECONDS - start))s)"
+  fi
+}
+
+build() {
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null && ninja -C build -j "$jobs"
+}
+build_asan() {
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DNODE_AGENT_SANITIZE=ON \
+    -DNODE_AGENT_BENCH=OFF >/dev/null && ninja -C build-asan -j "$jobs" unit_tests node-agent
+}
+unit() { ctest --test-dir build --output-on-failure -j "$jobs"; }
+unit_asan() {
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    build-asan/unit_tests --gtest_brief=1
+}
+e2e() { python3 -m unittest discover -s tests/e2e -p 'test_*.py' -v; }
+conformance() { "$shared/conformance/run.sh" "$root/build/node-agent" "$1"; }
+
+if ! packaging/deps.sh --test; then
+  echo "dependency installation failed"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+step build build
+step unit unit
+step build-asan build_asan
+step unit-asan unit_asan
+step e2e e2e
+if [ -x "$shared/conformance/run.sh" ]; then
+  step conformance-hardware conformance hardware
+else
+  echo "=== conformance: skipped ($shared/conformance not present)"
+fi
+
+[ ${#failed_steps[@]} -gt 0 ] && echo "failed steps: ${failed_steps[*]}"
+echo "steps: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
