@@ -305,8 +305,7 @@ PreparedSensor PrepareSensor(const std::string& key, std::optional<std::string> 
   if (type == "beep_enable") p.kind = PreparedSensor::Kind::kBeepEnable;
   if (type == "vrm") p.kind = PreparedSensor::Kind::kVrm;
   if (type == "update_interval") p.kind = PreparedSensor::Kind::kUpdateInterval;
-  for (const auto& prop : properties) {
-    if (prop == "label") continue;
+  for (const auto& prop : properties) {  // "label" excluded by callers
     PreparedSensor::Element e;
     e.property = prop;
     if (p.kind == PreparedSensor::Kind::kElements) {
@@ -378,16 +377,11 @@ void HwmonEmitSensor(MetricSet& out, const std::string& chip, const std::string&
   std::vector<std::string> props;
   std::vector<std::optional<std::string_view>> values;
   for (const auto& [prop, value] : data.values) {
+    if (prop == "label") continue;  // labels come in data.label
     props.push_back(prop);
     values.emplace_back(value);
   }
-  PreparedSensor p = PrepareSensor(sensor, data.label, props);
-  // PrepareSensor drops a "label" property; keep values aligned with it.
-  std::vector<std::optional<std::string_view>> aligned;
-  for (size_t i = 0; i < props.size(); ++i) {
-    if (props[i] != "label") aligned.push_back(values[i]);
-  }
-  EmitPrepared(out, chip, p, aligned);
+  EmitPrepared(out, chip, PrepareSensor(sensor, data.label, props), values);
 }
 
 // ---------------------------------------------------------------------------
