@@ -1,0 +1,20 @@
+// Resolution of sysfs class entries (class/hwmon/hwmonN, hwmonN/device,
+// class/thermal/thermal_zoneN), which are symlinks into /sys/devices.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace node_agent {
+
+// Returns the canonical path of the directory `path` leads to (as Go's
+// filepath.EvalSymlinks), or nullopt when it does not lead to a directory.
+//
+// A small regular file whose whole content is a relative path ("../../devices/
+// platform/coretemp.0") is followed as if it were that symlink: some fixture
+// unpackers (including the shared conformance tree) store symlinks that way.
+// Real sysfs never has such files where a class entry or a `device` link is
+// expected, so on a live system this only ever sees real symlinks.
+std::optional<std::string> ResolveDirLink(const std::string& path);
+
+}  // namespace node_agent
