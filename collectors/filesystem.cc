@@ -229,25 +229,34 @@ class FilesystemCollector : public Collector {
       throw std::runtime_error(fmt::format("cannot read mountinfo under {}: {}", paths_.procfs, std::strerror(err)));
     }
 
-    struct Entry {
-      FsLabels labels;
-      bool ro = false;
-      std::shared_ptr<StatJob> job;  // null when skipped as stuck
-    };
-    std::vector<Entry> entries;
-    for (auto& m : ParseMountInfo(buf_)) {
-      Entry e;
-      e.labels.device = m.source;
-      e.labels.mount_point = StripRootfs(UnescapeMountPoint(m.mount_point));
-      e.labels.fs_type = m.fs_type;
-      auto colon = m.major_minor.find(':');
-      e.labels.major = m.major_minor.substr(0, colon);
-      e.labels.minor = m.major_minor.substr(colon + 1);
-      if (mount_point_filter_.Ignored(e.labels.mount_point)) continue;
-      if (fs_type_filter_.Ignored(e.labels.fs_type)) continue;
-      e.ro = HasReadOnlyOption(m.options) || HasReadOnlyOption(m.super_options);
-      entries.push_back(std::move(e));
+    // The mount table rarely changes: parse and filter it again only when
+    // its text does.
+    if (buf_ != last_mountinfo_) {
+      mounts_.clear();
+      for (auto& m : ParseMountInfo(buf_)) {
+        Mount mount;
+        mount.labels.device = m.source;
+        mount.labels.mount_point = StripRootfs(UnescapeMountPoint(m.mount_point));
+        mount.labels.fs_type = m.fs_type;
+        auto colon = m.major_minor.find(':');
+        mount.labels.major = m.major_minor.substr(0, colon);
+        mount.labels.minor = m.major_minor.substr(colon + 1);
+        if (mount_point_filter_.Ignored(mount.labels.mount_point)) {
+          log::Debug("ignoring mount point", {{"mountpoint", mount.labels.mount_point}});
+          continue;
+        }
+        if (fs_type_filter_.Ignored(mount.labels.fs_type)) {
+          log::Debug("ignoring fs type", {{"type", mount.labels.fs_type}});
+          continue;
+        }
+        mount.ro = HasReadOnlyOption(m.options) || HasReadOnlyOption(m.super_options);
+        mounts_.push_back(std::move(mount));
+      }
+      last_mountinfo_.swap(buf_);
     }
+    std::vector<Entry> entries;
+    entries.reserve(mounts_.size());
+    for (const auto& mount : mounts_) entries.push_back(Entry{mount.labels, mount.ro, nullptr});
 
     RunStats(entries);
 
@@ -290,6 +299,16 @@ class FilesystemCollector : public Collector {
   }
 
  private:
+  struct Mount {
+    FsLabels labels;
+    bool ro = false;
+  };
+  struct Entry {
+    FsLabels labels;
+    bool ro = false;
+    std::shared_ptr<StatJob> job;
+  };
+
   // fstab(5) escapes that node_exporter undoes (only these two).
   static std::string UnescapeMountPoint(std::string s) {
     for (auto [from, to] : {std::pair{"\\040", " "}, std::pair{"\\011", "\t"}}) {
@@ -311,8 +330,7 @@ class FilesystemCollector : public Collector {
     return stripped.empty() ? "/" : stripped;
   }
 
-  template <typename Entries>
-  void RunStats(Entries& entries) {
+  void RunStats(std::vector<Entry>& entries) {
     auto& pool = *pool_;
     std::unique_lock<std::mutex> lock(pool.mu);
     while (pool.workers < options_.stat_workers) SpawnWorker(pool_);
@@ -368,6 +386,8 @@ class FilesystemCollector : public Collector {
   CachedFile root_mountinfo_;
   CachedFile self_mountinfo_;
   std::string buf_;
+  std::string last_mountinfo_;
+  std::vector<Mount> mounts_;  // filtered mounts of last_mountinfo_
   std::shared_ptr<StatPool> pool_;
 };
 

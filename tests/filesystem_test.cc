@@ -169,6 +169,25 @@ TEST(FilesystemCollector, IncludeFiltersAndSelfFallback) {
   EXPECT_EQ(Value(set, "node_filesystem_device_error", FsLabels("/dev/nvme1n1", "xfs", "/mnt/shared dir")), 0);
 }
 
+TEST(FilesystemCollector, FollowsMountTableChanges) {
+  TempDir dir;
+  dir.Write("proc/1/mountinfo", "28 1 259:1 / / rw,relatime - ext4 /dev/root rw\n");
+  auto fake = std::make_shared<FakeStatfs>();
+  FilesystemOptions options;
+  options.statfs = [fake](const std::string& p, struct statfs* s) { return (*fake)(p, s); };
+  auto collector = NewFilesystemCollector(testing::FixturePaths(dir.path()), options);
+  MetricSet before;
+  collector->Collect(before);
+  EXPECT_EQ(SampleCount(before, "node_filesystem_size_bytes"), 1u);
+  dir.Write("proc/1/mountinfo",
+            "28 1 259:1 / / rw,relatime - ext4 /dev/root rw\n"
+            "70 28 259:5 / /data ro,noatime - xfs /dev/nvme1n1 rw\n");
+  MetricSet after;
+  collector->Collect(after);
+  EXPECT_EQ(SampleCount(after, "node_filesystem_size_bytes"), 2u);
+  EXPECT_EQ(Value(after, "node_filesystem_readonly", FsLabels("/dev/nvme1n1", "xfs", "/data")), 1);
+}
+
 TEST(FilesystemCollector, MissingMountinfoFailsTheCollector) {
   TempDir dir;
   auto collector = NewFilesystemCollector(testing::FixturePaths(dir.path()), {});
