@@ -2,8 +2,7 @@
 
 namespace node_agent {
 
-void MetricSet::Add(MetricType type, std::string_view name, std::string_view help,
-                    Labels labels, double value) {
+MetricFamily& MetricSet::FamilyFor(MetricType type, std::string_view name, std::string_view help) {
   auto it = index_.find(name);
   size_t idx;
   if (it == index_.end()) {
@@ -17,7 +16,17 @@ void MetricSet::Add(MetricType type, std::string_view name, std::string_view hel
   } else {
     idx = it->second;
   }
-  MetricFamily& family = families_[idx];
+  return families_[idx];
+}
+
+void MetricSet::AddMetric(MetricType type, std::string_view name, std::string_view help,
+                          prometheus::ClientMetric metric) {
+  FamilyFor(type, name, help).metric.push_back(std::move(metric));
+}
+
+void MetricSet::Add(MetricType type, std::string_view name, std::string_view help,
+                    Labels labels, double value) {
+  MetricFamily& family = FamilyFor(type, name, help);
   prometheus::ClientMetric metric;
   metric.label = std::move(labels);
   switch (family.type) {

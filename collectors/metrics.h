@@ -33,6 +33,11 @@ class MetricSet {
   void Untyped(std::string_view name, std::string_view help, Labels labels, double value) {
     Add(MetricType::Untyped, name, help, std::move(labels), value);
   }
+  // Adds a whole sample as built by the caller: histograms and summaries
+  // carry several values (buckets/quantiles, sum, count). Same family rules
+  // as Add; `metric` must fill the member that matches the family's type.
+  void AddMetric(MetricType type, std::string_view name, std::string_view help,
+                 prometheus::ClientMetric metric);
 
   const std::vector<MetricFamily>& families() const { return families_; }
   // Moves the families out and leaves the set empty.
@@ -42,6 +47,7 @@ class MetricSet {
   bool empty() const { return families_.empty(); }
 
  private:
+  MetricFamily& FamilyFor(MetricType type, std::string_view name, std::string_view help);
   std::vector<MetricFamily> families_;
   std::map<std::string, size_t, std::less<>> index_;
 };

@@ -1,0 +1,489 @@
+#include "collectors/filesystem.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <sys/statfs.h>
+
+#include <cctype>
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <thread>
+#include <tuple>
+
+#include "collectors/device_filter.h"
+#include "collectors/log.h"
+
+namespace node_agent {
+
+std::vector<MountInfo> ParseMountInfo(std::string_view content) {
+  std::vector<MountInfo> mounts;
+  for (auto line : Lines(content)) {
+    if (Trim(line).empty()) continue;
+    // Split on single spaces like procfs: an empty source stays a field.
+    std::vector<std::string_view> f;
+    size_t start = 0;
+    for (;;) {
+      auto sp = line.find(' ', start);
+      f.push_back(line.substr(start, sp == std::string_view::npos ? std::string_view::npos : sp - start));
+      if (sp == std::string_view::npos) break;
+      start = sp + 1;
+    }
+    // id parent major:minor root mount-point options [optional...] - type source super-options
+    const size_t n = f.size();
+    int major = 0, minor = 0;
+    auto colon = n >= 3 ? f[2].find(':') : std::string_view::npos;
+    bool ok = n >= 10 && f[n - 4] == "-" && colon != std::string_view::npos &&
+              ParseInt(f[2].substr(0, colon)) && ParseInt(f[2].substr(colon + 1));
+    if (!ok) {
+      log::WarnOnce(fmt::format("mountinfo:{}", line), "malformed mountinfo line skipped",
+                    {{"line", std::string(line)}});
+      continue;
+    }
+    major = static_cast<int>(*ParseInt(f[2].substr(0, colon)));
+    minor = static_cast<int>(*ParseInt(f[2].substr(colon + 1)));
+    MountInfo m;
+    m.major_minor = fmt::format("{}:{}", major, minor);
+    m.mount_point = std::string(f[4]);
+    m.options = std::string(f[5]);
+    m.fs_type = std::string(f[n - 3]);
+    m.source = std::string(f[n - 2]);
+    m.super_options = std::string(f[n - 1]);
+    mounts.push_back(std::move(m));
+  }
+  return mounts;
+}
+
+bool HasReadOnlyOption(std::string_view options) {
+  size_t start = 0;
+  for (;;) {
+    auto comma = options.find(',', start);
+    if (options.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start) == "ro") {
+      return true;
+    }
+    if (comma == std::string_view::npos) return false;
+    start = comma + 1;
+  }
+}
+
+std::optional<std::chrono::nanoseconds> ParseGoDuration(std::string_view s) {
+  if (s == "0") return std::chrono::nanoseconds(0);
+  bool negative = false;
+  if (!s.empty() && (s.front() == '-' || s.front() == '+')) {
+    negative = s.front() == '-';
+    s.remove_prefix(1);
+  }
+  if (s.empty()) return std::nullopt;
+  static const std::pair<std::string_view, double> kUnits[] = {
+      {"ns", 1}, {"us", 1e3}, {"\xC2\xB5s", 1e3}, {"\xCE\xBCs", 1e3}, {"ms", 1e6},
+      {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
+  double total = 0;
+  while (!s.empty()) {
+    size_t i = 0;
+    while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
+    if (i == 0) return std::nullopt;
+    auto number = ParseDouble(s.substr(0, i));
+    if (!number) return std::nullopt;
+    s.remove_prefix(i);
+    size_t j = 0;
+    while (j < s.size() && !std::isdigit(static_cast<unsigned char>(s[j])) && s[j] != '.') ++j;
+    std::string_view unit = s.substr(0, j);
+    s.remove_prefix(j);
+    bool found = false;
+    for (const auto& [name, factor] : kUnits) {
+      if (unit == name) {
+        total += *number * factor;
+        found = true;
+        break;
+      }
+    }
+    if (!found) return std::nullopt;
+  }
+  return std::chrono::nanoseconds(static_cast<int64_t>(negative ? -total : total));
+}
+
+std::string GoErrnoString(int err) {
+  // Go's table differs from glibc's strerror in case, and in a few texts.
+  if (err == ESTALE) return "stale NFS file handle";
+  std::string s = std::strerror(err);
+  if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
+  return s;
+}
+
+namespace {
+
+constexpr std::string_view kTimeoutError = "mountpoint timeout";
+
+// One statfs call handed to the worker threads.
+struct StatJob {
+  enum class State { kQueued, kRunning, kDone, kAbandoned };
+  std::string mount_point;  // the label value; the stuck-mount key
+  std::string path;         // what is statted (under --path.rootfs)
+  State state = State::kQueued;
+  std::chrono::steady_clock::time_point started;
+  int err = 0;
+  bool timed_out = false;
+  struct statfs buf {};
+};
+
+// Shared by the collector and its worker threads; the threads are detached
+// and hold it by shared_ptr, so a thread stuck in statfs may outlive the
+// collector safely.
+struct StatPool {
+  std::mutex mu;
+  std::condition_variable work_cv;
+  std::condition_variable done_cv;
+  std::deque<std::shared_ptr<StatJob>> queue;
+  // Mount points whose statfs has timed out and not returned yet.
+  std::set<std::string> stuck;
+  int workers = 0;  // threads serving the queue (abandoned ones not counted)
+  bool stopping = false;
+  StatfsFunction statfs;
+};
+
+void WorkerLoop(std::shared_ptr<StatPool> pool) {
+  std::unique_lock<std::mutex> lock(pool->mu);
+  for (;;) {
+    pool->work_cv.wait(lock, [&] { return pool->stopping || !pool->queue.empty(); });
+    if (pool->queue.empty()) {  // stopping
+      --pool->workers;
+      return;
+    }
+    auto job = std::move(pool->queue.front());
+    pool->queue.pop_front();
+    if (pool->stuck.count(job->mount_point)) {
+      // An earlier call on this mount is still blocked: don't pile up threads on it.
+      job->timed_out = true;
+      job->state = StatJob::State::kDone;
+      pool->done_cv.notify_all();
+      continue;
+    }
+    job->state = StatJob::State::kRunning;
+    job->started = std::chrono::steady_clock::now();
+    lock.unlock();
+    struct statfs buf {};
+    int err = pool->statfs(job->path, &buf);
+    lock.lock();
+    if (job->state == StatJob::State::kAbandoned) {
+      // The scrape gave up on this call and started a replacement worker;
+      // this thread only reports the recovery and ends.
+      pool->stuck.erase(job->mount_point);
+      log::Info("mount point has recovered, monitoring will resume", {{"mountpoint", job->mount_point}});
+      return;
+    }
+    job->err = err;
+    job->buf = buf;
+    job->state = StatJob::State::kDone;
+    pool->done_cv.notify_all();
+  }
+}
+
+// Starts one worker; the caller holds pool->mu.
+void SpawnWorker(const std::shared_ptr<StatPool>& pool) {
+  std::thread(WorkerLoop, pool).detach();
+  ++pool->workers;
+}
+
+struct FsLabels {
+  std::string device, mount_point, fs_type, major, minor, device_error;
+  auto Key() const { return std::tie(device, mount_point, fs_type, major, minor, device_error); }
+  bool operator<(const FsLabels& o) const { return Key() < o.Key(); }
+};
+
+class FilesystemCollector : public Collector {
+ public:
+  FilesystemCollector(const Paths& paths, FilesystemOptions options)
+      : paths_(paths),
+        options_(std::move(options)),
+        mount_point_filter_("collector.filesystem.mount-points-exclude", options_.mount_points_exclude,
+                            "collector.filesystem.mount-points-include", options_.mount_points_include),
+        fs_type_filter_("collector.filesystem.fs-types-exclude", options_.fs_types_exclude,
+                        "collector.filesystem.fs-types-include", options_.fs_types_include),
+        root_mountinfo_(paths.Proc("1/mountinfo")),
+        self_mountinfo_(paths.Proc("self/mountinfo")),
+        pool_(std::make_shared<StatPool>()) {
+    if (options_.stat_workers < 1) options_.stat_workers = 1;
+    pool_->statfs = options_.statfs ? options_.statfs : [](const std::string& path, struct statfs* out) {
+      return ::statfs(path.c_str(), out) == 0 ? 0 : errno;
+    };
+  }
+
+  ~FilesystemCollector() override {
+    std::lock_guard<std::mutex> lock(pool_->mu);
+    pool_->stopping = true;
+    pool_->work_cv.notify_all();
+  }
+
+  void Collect(MetricSet& out) override {
+    int err = root_mountinfo_.Read(buf_);
+    if (err == ENOENT) {
+      // /proc/1 is hidden (hidepid): node_exporter falls back to self.
+      log::Debug("reading root mounts failed, falling back to self mounts");
+      err = self_mountinfo_.Read(buf_);
+    }
+    if (err != 0) {
+      throw std::runtime_error(fmt::format("cannot read mountinfo under {}: {}", paths_.procfs, std::strerror(err)));
+    }
+
+    // The mount table rarely changes: parse and filter it again only when
+    // its text does.
+    if (buf_ != last_mountinfo_) {
+      mounts_.clear();
+      for (auto& m : ParseMountInfo(buf_)) {
+        Mount mount;
+        mount.labels.device = m.source;
+        mount.labels.mount_point = StripRootfs(UnescapeMountPoint(m.mount_point));
+        mount.labels.fs_type = m.fs_type;
+        auto colon = m.major_minor.find(':');
+        mount.labels.major = m.major_minor.substr(0, colon);
+        mount.labels.minor = m.major_minor.substr(colon + 1);
+        if (mount_point_filter_.Ignored(mount.labels.mount_point)) {
+          log::Debug("ignoring mount point", {{"mountpoint", mount.labels.mount_point}});
+          continue;
+        }
+        if (fs_type_filter_.Ignored(mount.labels.fs_type)) {
+          log::Debug("ignoring fs type", {{"type", mount.labels.fs_type}});
+          continue;
+        }
+        mount.ro = HasReadOnlyOption(m.options) || HasReadOnlyOption(m.super_options);
+        mounts_.push_back(std::move(mount));
+      }
+      last_mountinfo_.swap(buf_);
+    }
+    std::vector<Entry> entries;
+    entries.reserve(mounts_.size());
+    for (const auto& mount : mounts_) entries.push_back(Entry{mount.labels, mount.ro, nullptr});
+
+    RunStats(entries);
+
+    std::set<FsLabels> seen;
+    std::set<std::pair<std::string, std::string>> seen_info;
+    for (auto& e : entries) {
+      auto& job = *e.job;
+      if (job.timed_out) {
+        e.labels.device_error = std::string(kTimeoutError);
+      } else if (job.err != 0) {
+        e.labels.device_error = GoErrnoString(job.err);
+        log::Debug("error on statfs() system call", {{"rootfs", job.path}, {"err", e.labels.device_error}});
+      }
+      if (!seen.insert(e.labels).second) continue;
+      const auto& l = e.labels;
+      Labels labels = {{"device", l.device}, {"device_error", l.device_error}, {"fstype", l.fs_type},
+                       {"mountpoint", l.mount_point}};
+      const bool failed = !l.device_error.empty();
+      out.Gauge("node_filesystem_device_error",
+                "Whether an error occurred while getting statistics for the given device.", labels, failed ? 1 : 0);
+      out.Gauge("node_filesystem_readonly", "Filesystem read-only status.", labels, e.ro ? 1 : 0);
+      if (failed) continue;
+      const auto& b = job.buf;
+      const double bsize = static_cast<double>(b.f_bsize);
+      out.Gauge("node_filesystem_size_bytes", "Filesystem size in bytes.", labels,
+                static_cast<double>(b.f_blocks) * bsize);
+      out.Gauge("node_filesystem_free_bytes", "Filesystem free space in bytes.", labels,
+                static_cast<double>(b.f_bfree) * bsize);
+      out.Gauge("node_filesystem_avail_bytes", "Filesystem space available to non-root users in bytes.", labels,
+                static_cast<double>(b.f_bavail) * bsize);
+      out.Gauge("node_filesystem_files", "Filesystem total file nodes.", labels, static_cast<double>(b.f_files));
+      out.Gauge("node_filesystem_files_free", "Filesystem total free file nodes.", labels,
+                static_cast<double>(b.f_ffree));
+      // client_golang would reject a repeated series; keep the first.
+      if (seen_info.emplace(l.device, l.mount_point).second) {
+        out.Gauge("node_filesystem_mount_info", "Filesystem mount information.",
+                  {{"device", l.device}, {"major", l.major}, {"minor", l.minor}, {"mountpoint", l.mount_point}}, 1);
+      }
+    }
+  }
+
+ private:
+  struct Mount {
+    FsLabels labels;
+    bool ro = false;
+  };
+  struct Entry {
+    FsLabels labels;
+    bool ro = false;
+    std::shared_ptr<StatJob> job;
+  };
+
+  // fstab(5) escapes that node_exporter undoes (only these two).
+  static std::string UnescapeMountPoint(std::string s) {
+    for (auto [from, to] : {std::pair{"\\040", " "}, std::pair{"\\011", "\t"}}) {
+      size_t pos = 0;
+      while ((pos = s.find(from, pos)) != std::string::npos) {
+        s.replace(pos, 4, to);
+        pos += 1;
+      }
+    }
+    return s;
+  }
+
+  // node_exporter's rootfsStripPrefix: mount points are reported as seen
+  // from the host root when running with --path.rootfs=/host.
+  std::string StripRootfs(const std::string& mount_point) const {
+    if (paths_.rootfs == "/") return mount_point;
+    std::string stripped = mount_point;
+    if (stripped.compare(0, paths_.rootfs.size(), paths_.rootfs) == 0) stripped.erase(0, paths_.rootfs.size());
+    return stripped.empty() ? "/" : stripped;
+  }
+
+  void RunStats(std::vector<Entry>& entries) {
+    auto& pool = *pool_;
+    std::unique_lock<std::mutex> lock(pool.mu);
+    while (pool.workers < options_.stat_workers) SpawnWorker(pool_);
+    std::vector<std::shared_ptr<StatJob>> pending;
+    for (auto& e : entries) {
+      e.job = std::make_shared<StatJob>();
+      e.job->mount_point = e.labels.mount_point;
+      e.job->path = paths_.Root(e.labels.mount_point);
+      if (pool.stuck.count(e.job->mount_point)) {
+        log::Debug("mount point is in an unresponsive state", {{"mountpoint", e.job->mount_point}});
+        e.job->timed_out = true;
+        e.job->state = StatJob::State::kDone;
+        continue;
+      }
+      pool.queue.push_back(e.job);
+      pending.push_back(e.job);
+    }
+    pool.work_cv.notify_all();
+
+    const auto timeout = options_.mount_timeout;
+    for (;;) {
+      auto now = std::chrono::steady_clock::now();
+      auto next_deadline = now + timeout;
+      bool all_done = true;
+      for (auto& job : pending) {
+        if (job->state == StatJob::State::kDone || job->state == StatJob::State::kAbandoned) continue;
+        all_done = false;
+        if (job->state != StatJob::State::kRunning) continue;
+        auto deadline = job->started + timeout;
+        if (deadline <= now) {
+          // Stuck: report it, remember it, and give the queue a fresh worker
+          // in place of the blocked one.
+          job->state = StatJob::State::kAbandoned;
+          job->timed_out = true;
+          pool.stuck.insert(job->mount_point);
+          log::Warn("mount point timed out, it is being labeled as stuck and will not be monitored",
+                    {{"mountpoint", job->mount_point}});
+          --pool.workers;
+          SpawnWorker(pool_);
+        } else if (deadline < next_deadline) {
+          next_deadline = deadline;
+        }
+      }
+      if (all_done) break;
+      pool.done_cv.wait_until(lock, next_deadline);
+    }
+  }
+
+  Paths paths_;
+  FilesystemOptions options_;
+  DeviceFilter mount_point_filter_;
+  DeviceFilter fs_type_filter_;
+  CachedFile root_mountinfo_;
+  CachedFile self_mountinfo_;
+  std::string buf_;
+  std::string last_mountinfo_;
+  std::vector<Mount> mounts_;  // filtered mounts of last_mountinfo_
+  std::shared_ptr<StatPool> pool_;
+};
+
+struct FilesystemFlags {
+  FilesystemOptions options;
+  std::string old_mount_points_excluded;
+  std::string old_fs_types_excluded;
+  std::string mount_timeout = "5s";
+  CLI::Option* mount_points_exclude = nullptr;
+  CLI::Option* fs_types_exclude = nullptr;
+};
+
+FilesystemFlags& Flags() {
+  static FilesystemFlags flags;
+  return flags;
+}
+
+void AddFilesystemFlags(CLI::App& app) {
+  auto& f = Flags();
+  const char* group = "filesystem collector";
+  f.mount_points_exclude =
+      app.add_option("--collector.filesystem.mount-points-exclude", f.options.mount_points_exclude,
+                     "Regexp of mount points to exclude for filesystem collector. (mutually exclusive to "
+                     "mount-points-include)")
+          ->group(group);
+  app.add_option("--collector.filesystem.mount-points-include", f.options.mount_points_include,
+                 "Regexp of mount points to include for filesystem collector. (mutually exclusive to "
+                 "mount-points-exclude)")
+      ->group(group);
+  app.add_option("--collector.filesystem.ignored-mount-points", f.old_mount_points_excluded,
+                 "Regexp of mount points to ignore for filesystem collector.")
+      ->group("");  // hidden, deprecated
+  f.fs_types_exclude =
+      app.add_option("--collector.filesystem.fs-types-exclude", f.options.fs_types_exclude,
+                     "Regexp of filesystem types to exclude for filesystem collector. (mutually exclusive to "
+                     "fs-types-include)")
+          ->group(group);
+  app.add_option("--collector.filesystem.fs-types-include", f.options.fs_types_include,
+                 "Regexp of filesystem types to exclude for filesystem collector. (mutually exclusive to "
+                 "fs-types-exclude)")
+      ->group(group);
+  app.add_option("--collector.filesystem.ignored-fs-types", f.old_fs_types_excluded,
+                 "Regexp of filesystem types to ignore for filesystem collector.")
+      ->group("");
+  app.add_option("--collector.filesystem.mount-timeout", f.mount_timeout,
+                 "how long to wait for a mount to respond before marking it as stale")
+      ->group("");
+  app.add_option("--collector.filesystem.stat-workers", f.options.stat_workers,
+                 "how many stat calls to process simultaneously")
+      ->group("");
+}
+
+// node_exporter's newMountPointsFilter / newFSTypeFilter flag rules.
+void ResolveFilter(const char* what, const std::string& old_value, bool exclude_set, std::string& exclude,
+                   const std::string& include) {
+  if (!old_value.empty()) {
+    if (exclude_set) {
+      throw std::invalid_argument(fmt::format("--collector.filesystem.ignored-{0} and "
+                                              "--collector.filesystem.{0}-exclude are mutually exclusive",
+                                              what));
+    }
+    log::Warn(fmt::format("--collector.filesystem.ignored-{0} is DEPRECATED and will be removed in 2.0.0, use "
+                          "--collector.filesystem.{0}-exclude",
+                          what));
+    exclude = old_value;
+    exclude_set = true;
+  }
+  if (!include.empty() && !exclude_set) exclude.clear();
+  if (!exclude.empty() && !include.empty()) {
+    throw std::invalid_argument(fmt::format(
+        "--collector.filesystem.{0}-exclude and --collector.filesystem.{0}-include are mutually exclusive", what));
+  }
+}
+
+std::unique_ptr<Collector> CreateFilesystem(const Paths& paths) {
+  auto& f = Flags();
+  FilesystemOptions options = f.options;
+  ResolveFilter("mount-points", f.old_mount_points_excluded,
+                f.mount_points_exclude && f.mount_points_exclude->count() > 0, options.mount_points_exclude,
+                options.mount_points_include);
+  ResolveFilter("fs-types", f.old_fs_types_excluded, f.fs_types_exclude && f.fs_types_exclude->count() > 0,
+                options.fs_types_exclude, options.fs_types_include);
+  auto timeout = ParseGoDuration(f.mount_timeout);
+  if (!timeout || timeout->count() < 0) {
+    throw std::invalid_argument("--collector.filesystem.mount-timeout: invalid duration '" + f.mount_timeout + "'");
+  }
+  options.mount_timeout = *timeout;
+  return NewFilesystemCollector(paths, std::move(options));
+}
+
+const bool kRegistered = RegisterCollector({"filesystem", true, &AddFilesystemFlags, &CreateFilesystem});
+
+}  // namespace
+
+std::unique_ptr<Collector> NewFilesystemCollector(const Paths& paths, FilesystemOptions options) {
+  return std::make_unique<FilesystemCollector>(paths, std::move(options));
+}
+
+}  // namespace node_agent

@@ -1,0 +1,69 @@
+// filesystem collector: node_filesystem_* from statfs(2) on every mount of
+// --path.procfs's 1/mountinfo (self/mountinfo when 1/ is hidden), as
+// node_exporter's collector/filesystem_{common,linux}.go.
+//
+// statfs runs on worker threads, never on the scrape thread: a mount whose
+// statfs does not return within --collector.filesystem.mount-timeout is
+// reported with node_filesystem_device_error{device_error="mountpoint
+// timeout"} 1 and is not statted again until the blocked call returns.
+#pragma once
+
+#include <sys/statfs.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "collectors/collector.h"
+
+namespace node_agent {
+
+inline constexpr std::string_view kDefMountPointsExcluded =
+    "^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)";
+inline constexpr std::string_view kDefFSTypesExcluded =
+    "^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|"
+    "mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|erofs|sysfs|"
+    "tracefs)$";
+
+// One line of /proc/<pid>/mountinfo (proc(5)), as prometheus/procfs reads it.
+struct MountInfo {
+  std::string major_minor;  // "259:2"
+  std::string mount_point;  // as the kernel escapes it (\040 for space)
+  std::string options;      // per-mount options, comma separated
+  std::string fs_type;
+  std::string source;
+  std::string super_options;
+};
+
+// Parses mountinfo; malformed lines are skipped and logged once.
+std::vector<MountInfo> ParseMountInfo(std::string_view content);
+
+// True when "ro" is one of the comma-separated options.
+bool HasReadOnlyOption(std::string_view options);
+
+// Go's strconv-style duration ("5s", "1m30s", "250ms"); nullopt when invalid.
+std::optional<std::chrono::nanoseconds> ParseGoDuration(std::string_view s);
+
+// The error text Go's syscall.Errno gives (node_exporter's device_error label).
+std::string GoErrnoString(int err);
+
+// Fills `out` for `path`; returns 0 or an errno. Injectable for tests.
+using StatfsFunction = std::function<int(const std::string& path, struct statfs* out)>;
+
+struct FilesystemOptions {
+  std::string mount_points_exclude = std::string(kDefMountPointsExcluded);
+  std::string mount_points_include;
+  std::string fs_types_exclude = std::string(kDefFSTypesExcluded);
+  std::string fs_types_include;
+  std::chrono::nanoseconds mount_timeout = std::chrono::seconds(5);
+  int stat_workers = 4;
+  StatfsFunction statfs;  // null: statfs(2)
+};
+
+std::unique_ptr<Collector> NewFilesystemCollector(const Paths& paths, FilesystemOptions options);
+
+}  // namespace node_agent
