@@ -97,7 +97,8 @@ class MeminfoCollector : public Collector {
     }
     Meminfo info = ParseMeminfo(buf_);
     for (const auto& line : info.malformed) {
-      log::WarnOnce("meminfo:" + file_.path() + ":" + line.substr(0, line.find(':')),
+      // Keyed by the field name, not the line, so a changing value logs once.
+      log::WarnOnce("meminfo:" + file_.path() + ":" + line.substr(0, line.find_first_of(": \t")),
                     "skipping malformed meminfo line", {{"file", file_.path()}, {"line", line}});
     }
     // node_exporter types a field as counter only when its name ends in

@@ -69,7 +69,8 @@ namespace {
 StatOptions g_options;
 
 void AddStatFlags(CLI::App& app) {
-  app.add_flag("--collector.stat.softirq", g_options.softirq, "Export softirq calculation metrics.")
+  app.add_flag("--collector.stat.softirq,!--no-collector.stat.softirq", g_options.softirq,
+               "Export softirq calculation metrics.")
       ->group("stat collector");
 }
 
