@@ -1,0 +1,60 @@
+#include "collectors/loadavg.h"
+
+#include <fmt/format.h>
+
+#include <cstring>
+#include <stdexcept>
+
+#include "collectors/log.h"
+
+namespace node_agent {
+
+std::optional<std::array<double, 3>> ParseLoadavg(std::string_view content) {
+  auto fields = Fields(content);
+  if (fields.size() < 3) return std::nullopt;
+  std::array<double, 3> loads{};
+  for (size_t i = 0; i < 3; ++i) {
+    auto v = ParseDouble(fields[i]);
+    if (!v) return std::nullopt;
+    loads[i] = *v;
+  }
+  return loads;
+}
+
+namespace {
+
+class LoadavgCollector : public Collector {
+ public:
+  explicit LoadavgCollector(const Paths& paths) : file_(paths.Proc("loadavg")) {}
+
+  void Collect(MetricSet& out) override {
+    if (int err = file_.Read(buf_); err != 0) {
+      throw std::runtime_error(fmt::format("couldn't get load: {}: {}", file_.path(), std::strerror(err)));
+    }
+    auto loads = ParseLoadavg(buf_);
+    if (!loads) {
+      log::WarnOnce("loadavg:" + file_.path(), "unexpected content in loadavg",
+                    {{"file", file_.path()}, {"content", std::string(Trim(buf_))}});
+      throw std::runtime_error("couldn't get load: unexpected content in " + file_.path());
+    }
+    out.Gauge("node_load1", "1m load average.", {}, (*loads)[0]);
+    out.Gauge("node_load5", "5m load average.", {}, (*loads)[1]);
+    out.Gauge("node_load15", "15m load average.", {}, (*loads)[2]);
+  }
+
+ private:
+  CachedFile file_;
+  std::string buf_;
+};
+
+std::unique_ptr<Collector> CreateLoadavg(const Paths& paths) { return NewLoadavgCollector(paths); }
+
+const bool kRegistered = RegisterCollector({"loadavg", /*enabled_by_default=*/true, nullptr, &CreateLoadavg});
+
+}  // namespace
+
+std::unique_ptr<Collector> NewLoadavgCollector(const Paths& paths) {
+  return std::make_unique<LoadavgCollector>(paths);
+}
+
+}  // namespace node_agent
