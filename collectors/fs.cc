@@ -9,6 +9,7 @@
 #include <cctype>
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 
 namespace node_agent {
@@ -220,6 +221,24 @@ std::optional<double> ParseDouble(std::string_view s) {
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
   if (ec != std::errc() || ptr != s.data() + s.size() || s.empty()) return std::nullopt;
   return value;
+}
+
+std::optional<double> ParseGoFloat(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  // strtod also skips leading space and accepts "infinity"/"nan(...)"; Go
+  // accepts no spaces and no nan payload.
+  if (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r' ||
+      s.front() == '\v' || s.front() == '\f' || s.find('(') != std::string_view::npos) {
+    return std::nullopt;
+  }
+  std::string buf(s);
+  char* end = nullptr;
+  errno = 0;
+  double v = std::strtod(buf.c_str(), &end);
+  if (end != buf.c_str() + buf.size()) return std::nullopt;
+  // Go reports overflow as an error; underflow to 0/denormal is fine.
+  if (errno == ERANGE && std::isinf(v)) return std::nullopt;
+  return v;
 }
 
 }  // namespace node_agent

@@ -79,5 +79,9 @@ std::vector<std::string_view> Lines(std::string_view s);
 std::optional<uint64_t> ParseUint(std::string_view s, int base = 10);
 std::optional<int64_t> ParseInt(std::string_view s, int base = 10);
 std::optional<double> ParseDouble(std::string_view s);
+// Go's strconv.ParseFloat(s, 64), which node_exporter uses for sysfs values:
+// no surrounding spaces, optional sign, decimal/hex/inf/nan; nullopt on a
+// syntax or range error.
+std::optional<double> ParseGoFloat(std::string_view s);
 
 }  // namespace node_agent

@@ -136,24 +136,6 @@ std::string ToValidUtf8(std::string_view s) {
   return out;
 }
 
-std::optional<double> ParseGoFloat(std::string_view s) {
-  if (s.empty()) return std::nullopt;
-  // strtod also skips leading space and accepts "infinity"/"nan(...)"; Go
-  // accepts no spaces and no nan payload.
-  if (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r' ||
-      s.front() == '\v' || s.front() == '\f' || s.find('(') != std::string_view::npos) {
-    return std::nullopt;
-  }
-  std::string buf(s);
-  char* end = nullptr;
-  errno = 0;
-  double v = std::strtod(buf.c_str(), &end);
-  if (end != buf.c_str() + buf.size()) return std::nullopt;
-  // Go reports overflow as an error; underflow to 0/denormal is fine.
-  if (errno == ERANGE && std::isinf(v)) return std::nullopt;
-  return v;
-}
-
 std::string ChipNameFromDevicePath(std::string_view device_path) {
   // Go: filepath.Split, then the last element of the trimmed prefix.
   auto slash = device_path.rfind('/');

@@ -54,10 +54,6 @@ std::string CleanMetricName(std::string_view name);
 // one U+FFFD.
 std::string ToValidUtf8(std::string_view s);
 
-// Go's strconv.ParseFloat(s, 64): no surrounding spaces, optional sign,
-// decimal/hex/inf/nan; nullopt on syntax or range error.
-std::optional<double> ParseGoFloat(std::string_view s);
-
 // Chip label from the resolved `device` path:
 // "/sys/devices/platform/coretemp.0" -> "platform_coretemp_0";
 // "" when neither of the last two components survives cleaning.

@@ -23,7 +23,7 @@ namespace node_agent {
 // ---------------------------------------------------------------------------
 // Parser
 
-std::optional<double> ParseGoFloat(std::string_view s) {
+std::optional<double> ParseExpfmtFloat(std::string_view s) {
   if (s.empty()) return std::nullopt;
   // expfmt refuses these before strconv sees them (hex floats and digit
   // separators are Go syntax, not exposition syntax).
@@ -56,13 +56,7 @@ std::optional<double> ParseGoFloat(std::string_view s) {
     if (exp_digits == 0) return std::nullopt;
   }
   if (i != body.size()) return std::nullopt;
-  std::string copy(s);
-  errno = 0;
-  char* end = nullptr;
-  double v = std::strtod(copy.c_str(), &end);
-  // Go reports overflow as an error but rounds underflow to zero silently.
-  if (errno == ERANGE && std::isinf(v)) return std::nullopt;
-  return v;
+  return ParseGoFloat(s);
 }
 
 namespace {
@@ -359,11 +353,11 @@ class TextParser {
         if (!closed) return void(Fail("label value contains unescaped new-line or is unterminated"));
         if (!ValidUtf8(value)) return void(Fail("invalid label value (not UTF-8)"));
         if (type == MetricType::Summary && label == "quantile") {
-          auto q = ParseGoFloat(value);
+          auto q = ParseExpfmtFloat(value);
           if (!q) return void(Fail("expected float as value for 'quantile' label, got \"" + value + "\""));
           quantile = *q;
         } else if (type == MetricType::Histogram && label == "le") {
-          auto b = ParseGoFloat(value);
+          auto b = ParseExpfmtFloat(value);
           if (!b) return void(Fail("expected float as value for 'le' label, got \"" + value + "\""));
           bucket = *b;
         } else {
@@ -384,7 +378,7 @@ class TextParser {
       SkipBlanks();
     }
     std::string_view value_token = TokenUntilBlank();
-    auto value = ParseGoFloat(value_token);
+    auto value = ParseExpfmtFloat(value_token);
     if (!value) return void(Fail("expected float as value, got \"" + std::string(value_token) + "\""));
     SkipBlanks();
     if (!AtEnd()) {

@@ -33,7 +33,7 @@ struct ParsedFamily {
 std::optional<std::vector<ParsedFamily>> ParseTextFormat(std::string_view text, std::string* error);
 
 // Go's strconv.ParseFloat as expfmt uses it (Inf/NaN words, no hex, no '_').
-std::optional<double> ParseGoFloat(std::string_view s);
+std::optional<double> ParseExpfmtFloat(std::string_view s);
 
 // Go's filepath.Join of two elements, cleaned like filepath.Clean.
 std::string GoJoinPath(std::string_view dir, std::string_view name);

@@ -42,19 +42,19 @@ const ParsedFamily* FindFamily(const std::vector<ParsedFamily>& families, std::s
   return nullptr;
 }
 
-TEST(ParseGoFloat, AcceptsWhatGoAccepts) {
-  EXPECT_EQ(ParseGoFloat("10"), 10);
-  EXPECT_EQ(ParseGoFloat("-1.5e3"), -1500);
-  EXPECT_EQ(ParseGoFloat("+.5"), 0.5);
-  EXPECT_EQ(ParseGoFloat("5."), 5);
-  EXPECT_EQ(ParseGoFloat("1.6384e+06"), 1638400);
-  EXPECT_TRUE(std::isinf(*ParseGoFloat("+Inf")));
-  EXPECT_TRUE(std::isinf(*ParseGoFloat("-inf")));
-  EXPECT_LT(*ParseGoFloat("-Infinity"), 0);
-  EXPECT_TRUE(std::isnan(*ParseGoFloat("NaN")));
-  EXPECT_EQ(ParseGoFloat("1e-400"), 0.0);  // Go rounds underflow to zero
+TEST(ParseExpfmtFloat, AcceptsWhatExpfmtAccepts) {
+  EXPECT_EQ(ParseExpfmtFloat("10"), 10);
+  EXPECT_EQ(ParseExpfmtFloat("-1.5e3"), -1500);
+  EXPECT_EQ(ParseExpfmtFloat("+.5"), 0.5);
+  EXPECT_EQ(ParseExpfmtFloat("5."), 5);
+  EXPECT_EQ(ParseExpfmtFloat("1.6384e+06"), 1638400);
+  EXPECT_TRUE(std::isinf(*ParseExpfmtFloat("+Inf")));
+  EXPECT_TRUE(std::isinf(*ParseExpfmtFloat("-inf")));
+  EXPECT_LT(*ParseExpfmtFloat("-Infinity"), 0);
+  EXPECT_TRUE(std::isnan(*ParseExpfmtFloat("NaN")));
+  EXPECT_EQ(ParseExpfmtFloat("1e-400"), 0.0);  // Go rounds underflow to zero
   for (auto bad : {"", "abc", "1_000", "0x1p3", "0x10", "1e", "1e+", ".", "1.2.3", "10\r", "1e400", "- 1"}) {
-    EXPECT_EQ(ParseGoFloat(bad), std::nullopt) << bad;
+    EXPECT_EQ(ParseExpfmtFloat(bad), std::nullopt) << bad;
   }
 }
 
