@@ -1,1 +1,71 @@
-int main() { return 0; }
+// node-agent: parses flags, builds the enabled collectors, serves /metrics.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <exception>
+
+#include "agent/flags.h"
+#include "agent/http_server.h"
+#include "agent/metrics_handler.h"
+#include "agent/scrape.h"
+#include "agent/version.h"
+#include "collectors/collector.h"
+#include "collectors/log.h"
+#include "collectors/process_self.h"
+
+using namespace node_agent;
+
+int main(int argc, char** argv) {
+  Config config;
+  if (int rc = ParseFlags(argc, argv, config); rc >= 0) return rc;
+  log::SetLevel(config.log_level);
+  log::SetFormat(config.log_format);
+
+  log::Info("Starting node-agent", {{"version", NODE_AGENT_VERSION}, {"revision", NODE_AGENT_REVISION}});
+  std::vector<Scraper::Named> collectors;
+  for (const auto& name : config.enabled_collectors) {
+    const CollectorInfo* info = FindCollector(name);
+    try {
+      collectors.push_back({name, info->create(config.paths)});
+    } catch (const std::exception& e) {
+      log::Error("cannot create collector", {{"collector", name}, {"err", e.what()}});
+      return 1;
+    }
+    log::Info("Enabled collector", {{"collector", name}});
+  }
+  std::vector<std::unique_ptr<Collector>> extra;
+  if (!config.disable_exporter_metrics) extra.push_back(NewProcessSelfCollector());
+  Scraper scraper(std::move(collectors), std::move(extra));
+
+  MetricsHandler::Options handler_options;
+  handler_options.telemetry_path = config.telemetry_path;
+  handler_options.exporter_metrics = !config.disable_exporter_metrics;
+  handler_options.version = NODE_AGENT_VERSION;
+  handler_options.revision = NODE_AGENT_REVISION;
+  handler_options.max_requests = config.max_requests;
+  MetricsHandler handler(scraper, handler_options);
+
+  boost::asio::io_context io(1);
+  HttpServer server(io, [&](const HttpRequest& r) { return handler.Handle(r); }, HttpServer::Options{});
+  for (const auto& address : config.listen_addresses) {
+    try {
+      auto bound = server.Listen(address);
+      std::string host = bound.address().to_string();
+      if (bound.address().is_v6()) host = "[" + host + "]";
+      log::Info("Listening on", {{"address", host + ":" + std::to_string(bound.port())}});
+    } catch (const std::exception& e) {
+      log::Error("cannot start HTTP server", {{"err", e.what()}});
+      return 1;
+    }
+  }
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    log::Info("Received signal, shutting down", {{"signal", std::to_string(signo)}});
+    server.Close();
+    io.stop();
+  });
+  io.run();
+  return 0;
+}

@@ -1,0 +1,78 @@
+#include "agent/flags.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "agent/version.h"
+#include "collectors/collector.h"
+
+namespace node_agent {
+
+int ParseFlags(int argc, const char* const* argv, Config& config) {
+  CLI::App app{"node-agent: a node_exporter-compatible exporter of hardware and OS metrics for Ray clusters.",
+               "node-agent"};
+  app.set_version_flag("--version", fmt::format("node-agent, version {} (revision: {})", NODE_AGENT_VERSION,
+                                                NODE_AGENT_REVISION));
+  app.get_formatter()->column_width(60);
+  app.option_defaults()->always_capture_default();
+
+  config.listen_addresses.clear();
+  app.add_option("--web.listen-address", config.listen_addresses,
+                 "Address on which to expose metrics and web interface; repeatable. Default :9100")
+      ->group("web")->type_name("HOST:PORT");
+  app.add_option("--web.telemetry-path", config.telemetry_path, "Path under which to expose metrics.")
+      ->group("web");
+  app.add_flag("--web.disable-exporter-metrics", config.disable_exporter_metrics,
+               "Exclude metrics about the exporter itself (process_*, promhttp_*, node_agent_build_info).")
+      ->group("web");
+  app.add_option("--web.max-requests", config.max_requests,
+                 "Maximum number of parallel scrape requests. 0 disables the limit.")
+      ->group("web")->check(CLI::NonNegativeNumber);
+
+  app.add_option("--path.procfs", config.paths.procfs, "procfs mountpoint.")->group("paths");
+  app.add_option("--path.sysfs", config.paths.sysfs, "sysfs mountpoint.")->group("paths");
+  app.add_option("--path.rootfs", config.paths.rootfs, "rootfs mountpoint.")->group("paths");
+  app.add_option("--path.udev.data", config.paths.udev_data, "udev data path.")->group("paths");
+
+  app.add_option("--log.level", config.log_level, "Only log messages with the given severity or above.")
+      ->group("logging")->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  app.add_option("--log.format", config.log_format, "Output format of log messages.")
+      ->group("logging")->check(CLI::IsMember({"logfmt", "json"}));
+
+  app.add_flag("--collector.disable-defaults", config.disable_defaults,
+               "Set all collectors to disabled by default.")->group("collectors");
+  // Enable flags: --collector.NAME / --no-collector.NAME, as kingpin's bool flags.
+  const auto& registered = RegisteredCollectors();
+  auto enable_values = std::make_unique<bool[]>(registered.size());
+  std::vector<CLI::Option*> enable_flags;
+  for (size_t i = 0; i < registered.size(); ++i) {
+    const auto& info = registered[i];
+    enable_values[i] = info.enabled_by_default;
+    auto* opt = app.add_flag(fmt::format("--collector.{0},!--no-collector.{0}", info.name), enable_values[i],
+                             fmt::format("Enable the {} collector (default: {}).", info.name,
+                                         info.enabled_by_default ? "enabled" : "disabled"))
+                    ->group("collectors");
+    enable_flags.push_back(opt);
+    if (info.add_flags) info.add_flags(app);
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  if (config.listen_addresses.empty()) config.listen_addresses = {":9100"};
+  config.enabled_collectors.clear();
+  for (size_t i = 0; i < registered.size(); ++i) {
+    // An explicit flag wins; otherwise the collector's default, unless
+    // --collector.disable-defaults.
+    bool enabled = enable_flags[i]->count() > 0 ? enable_values[i]
+                                                : (!config.disable_defaults && registered[i].enabled_by_default);
+    if (enabled) config.enabled_collectors.push_back(registered[i].name);
+  }
+  return -1;
+}
+
+}  // namespace node_agent

@@ -1,0 +1,120 @@
+#include "agent/metrics_handler.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "agent/exposition.h"
+
+namespace node_agent {
+
+std::string UrlDecode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out.push_back(' ');
+    } else if (s[i] == '%' && i + 2 < s.size() + 0 && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> QueryValues(std::string_view query, std::string_view key) {
+  std::vector<std::string> values;
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    auto eq = pair.find('=');
+    if (UrlDecode(pair.substr(0, eq)) != key) continue;
+    values.push_back(eq == std::string_view::npos ? std::string() : UrlDecode(pair.substr(eq + 1)));
+  }
+  return values;
+}
+
+MetricsHandler::MetricsHandler(Scraper& scraper, Options options)
+    : scraper_(scraper), options_(std::move(options)) {}
+
+HttpResponse MetricsHandler::Handle(const HttpRequest& request) {
+  std::string_view target = request.target;
+  auto qmark = target.find('?');
+  std::string_view path = target.substr(0, qmark);
+  std::string_view query = qmark == std::string_view::npos ? std::string_view{} : target.substr(qmark + 1);
+
+  if (request.method != "GET" && request.method != "HEAD") {
+    HttpResponse res{405, "text/plain; charset=utf-8", {{"Allow", "GET, HEAD"}}, "method not allowed\n"};
+    return res;
+  }
+  if (path == options_.telemetry_path) return Metrics(query);
+  if (path == "/") {
+    std::string body = fmt::format(
+        "<!DOCTYPE html>\n<html>\n<head><title>node-agent</title></head>\n<body>\n"
+        "<h1>node-agent</h1>\n<p>A node_exporter-compatible agent for Ray clusters.</p>\n"
+        "<p>Version {} ({})</p>\n<ul><li><a href=\"{}\">Metrics</a></li></ul>\n</body>\n</html>\n",
+        options_.version, options_.revision, options_.telemetry_path);
+    return HttpResponse{200, "text/html; charset=utf-8", {}, std::move(body)};
+  }
+  return HttpResponse{404, "text/plain; charset=utf-8", {}, "404 page not found\n"};
+}
+
+HttpResponse MetricsHandler::Metrics(std::string_view query) {
+  if (int now = ++in_flight_; options_.max_requests > 0 && now > options_.max_requests) {
+    in_flight_--;
+    std::lock_guard<std::mutex> lock(counts_mutex_);
+    responses_by_code_[503] += 1;
+    return HttpResponse{503, "text/plain; charset=utf-8", {},
+                        fmt::format("Limit of concurrent requests reached ({}), try again later.\n",
+                                    options_.max_requests)};
+  }
+  std::vector<MetricFamily> families;
+  std::string error;
+  bool ok = scraper_.Scrape(QueryValues(query, "collect[]"), QueryValues(query, "exclude[]"), families, error);
+  HttpResponse res;
+  if (!ok) {
+    res = HttpResponse{400, "text/plain; charset=utf-8", {},
+                       "Couldn't create filtered metrics handler: " + error + "\n"};
+  } else {
+    if (options_.exporter_metrics) AddHandlerMetrics(families);
+    res = HttpResponse{200, kTextContentType, {}, SerializeText(families)};
+  }
+  {
+    std::lock_guard<std::mutex> lock(counts_mutex_);
+    responses_by_code_[res.status] += 1;
+  }
+  in_flight_--;
+  return res;
+}
+
+void MetricsHandler::AddHandlerMetrics(std::vector<MetricFamily>& families) {
+  MetricSet set;
+  set.Gauge("node_agent_build_info",
+            "A metric with a constant '1' value labeled by version and revision from which node-agent was built.",
+            {{"revision", options_.revision}, {"version", options_.version}}, 1);
+  set.Gauge("promhttp_metric_handler_requests_in_flight", "Current number of scrapes being served.", {},
+            in_flight_.load());
+  {
+    std::lock_guard<std::mutex> lock(counts_mutex_);
+    // Like promhttp, the common codes are always present.
+    for (unsigned code : {200u, 500u, 503u}) responses_by_code_.try_emplace(code, 0);
+    for (const auto& [code, count] : responses_by_code_) {
+      set.Counter("promhttp_metric_handler_requests_total",
+                  "Total number of scrapes by HTTP status code.", {{"code", std::to_string(code)}}, count);
+    }
+  }
+  for (auto& f : set.Take()) families.push_back(std::move(f));
+  std::sort(families.begin(), families.end(),
+            [](const MetricFamily& a, const MetricFamily& b) { return a.name < b.name; });
+}
+
+}  // namespace node_agent

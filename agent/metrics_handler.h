@@ -1,0 +1,46 @@
+// Routes HTTP requests: the telemetry path serves a scrape, "/" a landing
+// page, anything else 404; methods other than GET and HEAD get 405.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "agent/http_server.h"
+#include "agent/scrape.h"
+
+namespace node_agent {
+
+// Decodes %XX and '+' in a query component.
+std::string UrlDecode(std::string_view s);
+// Values of `key` in a query string ("a=1&collect%5B%5D=cpu").
+std::vector<std::string> QueryValues(std::string_view query, std::string_view key);
+
+class MetricsHandler {
+ public:
+  struct Options {
+    std::string telemetry_path = "/metrics";
+    // --web.disable-exporter-metrics: leave out process_*, promhttp_* and build info.
+    bool exporter_metrics = true;
+    std::string version;
+    std::string revision;
+    int max_requests = 40;  // --web.max-requests; 0: no limit
+  };
+  MetricsHandler(Scraper& scraper, Options options);
+
+  HttpResponse Handle(const HttpRequest& request);
+
+ private:
+  HttpResponse Metrics(std::string_view query);
+  void AddHandlerMetrics(std::vector<MetricFamily>& families);
+
+  Scraper& scraper_;
+  Options options_;
+  std::atomic<int> in_flight_{0};
+  std::mutex counts_mutex_;
+  std::map<unsigned, double> responses_by_code_;  // promhttp_metric_handler_requests_total
+};
+
+}  // namespace node_agent
