@@ -576,8 +576,7 @@ CpuOptions g_cpu_options;
 void AddCpuFlags(CLI::App& app) {
   const std::string group = "cpu collector";
   app.add_flag("--collector.cpu.guest,!--no-collector.cpu.guest", g_cpu_options.guest,
-               "Enables metric node_cpu_guest_seconds_total")
-      ->default_str("true")
+               "Enables metric node_cpu_guest_seconds_total (default: enabled)")
       ->group(group);
   app.add_flag("--collector.cpu.info,!--no-collector.cpu.info", g_cpu_options.info,
                "Enables metric cpu_info")
