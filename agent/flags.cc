@@ -70,6 +70,8 @@ int ParseFlags(int argc, const char* const* argv, Config& config) {
     // --collector.disable-defaults.
     bool enabled = enable_flags[i]->count() > 0 ? enable_values[i]
                                                 : (!config.disable_defaults && registered[i].enabled_by_default);
+    // Recorded for collectors that depend on others (node_exporter's collectorState).
+    SetCollectorEnabled(registered[i].name, enabled);
     if (enabled) config.enabled_collectors.push_back(registered[i].name);
   }
   return -1;

@@ -1,6 +1,8 @@
 #include "collectors/collector.h"
 
 #include <algorithm>
+#include <map>
+#include <mutex>
 
 namespace node_agent {
 namespace {
@@ -10,7 +12,29 @@ std::vector<CollectorInfo>& Registry() {
   return registry;
 }
 
+std::mutex& StateMutex() {
+  static std::mutex m;
+  return m;
+}
+
+std::map<std::string, bool, std::less<>>& State() {
+  static std::map<std::string, bool, std::less<>> state;
+  return state;
+}
+
 }  // namespace
+
+void SetCollectorEnabled(std::string_view name, bool enabled) {
+  std::lock_guard<std::mutex> lock(StateMutex());
+  State()[std::string(name)] = enabled;
+}
+
+std::optional<bool> CollectorEnabled(std::string_view name) {
+  std::lock_guard<std::mutex> lock(StateMutex());
+  auto it = State().find(name);
+  if (it == State().end()) return std::nullopt;
+  return it->second;
+}
 
 bool RegisterCollector(CollectorInfo info) {
   auto& registry = Registry();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -50,5 +51,13 @@ bool RegisterCollector(CollectorInfo info);
 // All registered collectors, sorted by name.
 const std::vector<CollectorInfo>& RegisteredCollectors();
 const CollectorInfo* FindCollector(std::string_view name);
+
+// Which collectors are enabled for this run (node_exporter's collectorState):
+// the agent records every collector's state after parsing flags and before
+// calling create(), because some collectors depend on others (cpu emits
+// node_cpu_frequency_hertz only when cpufreq is enabled). nullopt when the
+// agent has not recorded `name`.
+void SetCollectorEnabled(std::string_view name, bool enabled);
+std::optional<bool> CollectorEnabled(std::string_view name);
 
 }  // namespace node_agent
