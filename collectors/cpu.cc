@@ -160,7 +160,7 @@ std::vector<CpuInfo> ParseCpuInfoArm(const std::vector<std::string_view>& lines,
 
 }  // namespace
 
-ProcStatCpus ParseProcStat(std::string_view content) {
+ProcStatCpus ParseProcStatCpus(std::string_view content) {
   ProcStatCpus out;
   bool in_cpu_block = false;
   size_t start = 0;
@@ -482,7 +482,7 @@ class CpuCollector : public Collector {
       fail(fmt::format("reading {}: {}", stat_file_.path(), std::strerror(err)));
       return;
     }
-    ProcStatCpus parsed = ParseProcStat(stat_buf_);
+    ProcStatCpus parsed = ParseProcStatCpus(stat_buf_);
     for (const auto& name : parsed.malformed) {
       log::WarnOnce("cpu.stat." + name, "skipping malformed /proc/stat line",
                     {{"cpu", name}, {"file", stat_file_.path()}});

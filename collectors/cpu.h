@@ -34,7 +34,7 @@ struct ProcStatCpus {
 // Parses the cpu lines of /proc/stat as procfs does: missing trailing
 // columns read as 0 (old kernels have fewer), extra columns are ignored, a
 // non-numeric column or a bad cpu number makes the line malformed.
-ProcStatCpus ParseProcStat(std::string_view content);
+ProcStatCpus ParseProcStatCpus(std::string_view content);
 
 // node_exporter's counter guard: each counter keeps its previous value when
 // the kernel reports a smaller one, except that an idle counter more than

@@ -17,10 +17,10 @@ using testing::SampleCount;
 using testing::TempDir;
 using testing::Value;
 
-// ------------------------------------------------------------ ParseProcStat
+// ------------------------------------------------------------ ParseProcStatCpus
 
-TEST(ParseProcStat, ConvertsTicksToSeconds) {
-  auto p = ParseProcStat(
+TEST(ParseProcStatCpus, ConvertsTicksToSeconds) {
+  auto p = ParseProcStatCpus(
       "cpu  600 20 91 9000 6 6 9 8 9 10\n"
       "cpu0 100 20 30 4000 5 6 7 8 9 10\n"
       "cpu11 1 2 3 4 5 6 7 8 9 10\n"
@@ -45,9 +45,9 @@ TEST(ParseProcStat, ConvertsTicksToSeconds) {
   EXPECT_TRUE(p.malformed.empty());
 }
 
-TEST(ParseProcStat, ShortLinesReadAsZeroAndExtraColumnsAreIgnored) {
+TEST(ParseProcStatCpus, ShortLinesReadAsZeroAndExtraColumnsAreIgnored) {
   // Pre-2.6.11 kernels have 4..8 columns; future kernels may add more.
-  auto p = ParseProcStat("cpu0 100 200 300 400\ncpu1 1 2 3 4 5 6 7 8 9 10 11 12\n");
+  auto p = ParseProcStatCpus("cpu0 100 200 300 400\ncpu1 1 2 3 4 5 6 7 8 9 10 11 12\n");
   ASSERT_EQ(p.cpus.size(), 2u);
   EXPECT_DOUBLE_EQ(p.cpus[0].second.idle, 4.0);
   EXPECT_DOUBLE_EQ(p.cpus[0].second.iowait, 0.0);
@@ -55,8 +55,8 @@ TEST(ParseProcStat, ShortLinesReadAsZeroAndExtraColumnsAreIgnored) {
   EXPECT_DOUBLE_EQ(p.cpus[1].second.guest_nice, 0.1);
 }
 
-TEST(ParseProcStat, MalformedLinesAreReportedAndSkipped) {
-  auto p = ParseProcStat(
+TEST(ParseProcStatCpus, MalformedLinesAreReportedAndSkipped) {
+  auto p = ParseProcStatCpus(
       "cpu0 1 2 3 4 5 6 7 8 9 10\n"
       "cpu1 1 x 3 4\n"
       "cpuX 1 2 3 4\n"
@@ -68,9 +68,9 @@ TEST(ParseProcStat, MalformedLinesAreReportedAndSkipped) {
   EXPECT_THAT(p.malformed, ElementsAre("cpu1", "cpuX"));
 }
 
-TEST(ParseProcStat, EmptyAndForeignContent) {
-  EXPECT_TRUE(ParseProcStat("").cpus.empty());
-  auto p = ParseProcStat("ctxt 5\nbtime 7\n");
+TEST(ParseProcStatCpus, EmptyAndForeignContent) {
+  EXPECT_TRUE(ParseProcStatCpus("").cpus.empty());
+  auto p = ParseProcStatCpus("ctxt 5\nbtime 7\n");
   EXPECT_TRUE(p.cpus.empty());
   EXPECT_FALSE(p.total.has_value());
 }
