@@ -1,5 +1,7 @@
 #include "collectors/hwmon_libsensors.h"
 
+#include <fmt/format.h>
+
 #include <sensors/error.h>
 #include <sensors/sensors.h>
 
@@ -28,7 +30,7 @@ void OnParseError(const char* err, const char* filename, int lineno) {
   if (!g_parse_errors) return;
   if (!g_parse_errors->empty()) g_parse_errors->append("; ");
   g_parse_errors->append(filename ? filename : "config");
-  g_parse_errors->append(":" + std::to_string(lineno) + ": " + (err ? err : "parse error"));
+  g_parse_errors->append(fmt::format(":{}: {}", lineno, err ? err : "parse error"));
 }
 
 // Features and labels of every detected chip, by canonical attribute dir.
