@@ -55,6 +55,7 @@ step unit-asan unit_asan
 step e2e e2e
 if [ -x "$shared/conformance/run.sh" ]; then
   step conformance-hardware conformance hardware
+  step conformance-system conformance system
 else
   echo "=== conformance: skipped ($shared/conformance not present)"
 fi
