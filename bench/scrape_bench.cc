@@ -1,0 +1,84 @@
+// Microbenchmarks of a whole scrape on this host: every default collector's
+// Collect on the live /proc and /sys, and serialization of the result.
+//   build/microbench --benchmark_filter=Scrape
+#include <benchmark/benchmark.h>
+
+#include "agent/exposition.h"
+#include "agent/flags.h"
+#include "agent/scrape.h"
+#include "collectors/collector.h"
+#include "collectors/log.h"
+
+namespace node_agent {
+namespace {
+
+// The default collector set, as `node-agent` with no flags would run it.
+Config DefaultConfig() {
+  Config config;
+  const char* argv[] = {"microbench"};
+  ParseFlags(1, argv, config);
+  log::SetLevel("error");
+  return config;
+}
+
+void BM_Collector(benchmark::State& state, const std::string& name) {
+  Config config = DefaultConfig();
+  auto collector = FindCollector(name)->create(config.paths);
+  for (auto _ : state) {
+    MetricSet set;
+    try {
+      collector->Collect(set);
+    } catch (const std::exception&) {
+      // No data on this host (e.g. nvme without NVMe): still measured.
+    }
+    benchmark::DoNotOptimize(set);
+  }
+}
+
+void BM_ScrapeAllDefault(benchmark::State& state) {
+  Config config = DefaultConfig();
+  std::vector<Scraper::Named> named;
+  for (const auto& name : config.enabled_collectors) {
+    named.push_back({name, FindCollector(name)->create(config.paths)});
+  }
+  Scraper scraper(std::move(named), {});
+  size_t bytes = 0;
+  for (auto _ : state) {
+    std::vector<MetricFamily> families;
+    std::string error;
+    scraper.Scrape({}, {}, families, error);
+    std::string text = SerializeText(families);
+    bytes = text.size();
+    benchmark::DoNotOptimize(text);
+  }
+  state.counters["bytes"] = static_cast<double>(bytes);
+}
+BENCHMARK(BM_ScrapeAllDefault)->Unit(benchmark::kMicrosecond);
+
+void BM_SerializeFullScrape(benchmark::State& state) {
+  Config config = DefaultConfig();
+  std::vector<Scraper::Named> named;
+  for (const auto& name : config.enabled_collectors) {
+    named.push_back({name, FindCollector(name)->create(config.paths)});
+  }
+  Scraper scraper(std::move(named), {});
+  std::vector<MetricFamily> families;
+  std::string error;
+  scraper.Scrape({}, {}, families, error);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(SerializeText(families));
+  }
+}
+BENCHMARK(BM_SerializeFullScrape)->Unit(benchmark::kMicrosecond);
+
+// One benchmark per registered collector, named after it.
+const bool kPerCollector = [] {
+  for (const auto& info : RegisteredCollectors()) {
+    benchmark::RegisterBenchmark(("BM_Collector/" + info.name).c_str(), BM_Collector, info.name)
+        ->Unit(benchmark::kMicrosecond);
+  }
+  return true;
+}();
+
+}  // namespace
+}  // namespace node_agent
