@@ -1,8 +1,10 @@
 """Shared helpers for the end-to-end tests: start real processes on loopback,
-scrape them with real HTTP clients, parse the exposition."""
+scrape them with real HTTP clients, parse the exposition, and compare
+node-agent's families with the reference node_exporter's (the live tests)."""
 import http.client
 import os
 import re
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -11,6 +13,11 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 AGENT = os.environ.get('NODE_AGENT_BINARY', os.path.join(ROOT, 'build', 'node-agent'))
 SHARED = os.path.join(os.path.dirname(ROOT), 'shared')
+NODE_EXPORTER = shutil.which('prometheus-node-exporter') or shutil.which('node_exporter')
+
+# Families that are about the exporter process or scrape timing, not the node.
+NOT_COMPARED = re.compile(r'^(go_|process_|promhttp_|node_exporter_|node_agent_|'
+                          r'node_scrape_collector_duration_seconds)')
 
 SAMPLE_RE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})?\s+(\S+)\s*$')
 LABEL_RE = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
@@ -106,3 +113,123 @@ def parse(text):
                     fam = name[:-len(suffix)]
         fams.setdefault(fam, {'type': types.get(fam), 'samples': {}})['samples'][(name, labels)] = value
     return fams
+
+
+def collector_flags(collectors, *extra):
+    """Flags enabling exactly `collectors`, followed by `extra`."""
+    return ['--collector.disable-defaults'] + [f'--collector.{c}' for c in collectors] + list(extra)
+
+
+def scrape_side_by_side(flags, timeout=20):
+    """Start node-agent and node_exporter with the same flags and scrape the
+    agent, node_exporter, then the agent again. Returns the parsed (a1, ne, a2):
+    a value that moves between scrapes should have node_exporter's between the
+    agent's two."""
+    agent, agent_port = start_agent(*flags)
+    try:
+        ne_port = free_port()
+        ne = Process([NODE_EXPORTER, f'--web.listen-address=127.0.0.1:{ne_port}'] + list(flags))
+        try:
+            wait_http(ne_port, proc=ne, timeout=timeout)
+            a1 = parse(get(agent_port)[1].decode())
+            n = parse(get(ne_port)[1].decode())
+            a2 = parse(get(agent_port)[1].decode())
+        finally:
+            ne.stop()
+    finally:
+        agent.stop()
+    return a1, n, a2
+
+
+def family_matcher(spec):
+    """A predicate on family names from a regex (str or compiled, re.match
+    semantics), a callable, a collection of names, or None (matches nothing)."""
+    if spec is None:
+        return lambda fam: False
+    if isinstance(spec, (str, re.Pattern)):
+        pattern = re.compile(spec)
+        return lambda fam: pattern.match(fam) is not None
+    if callable(spec):
+        return spec
+    names = frozenset(spec)
+    return names.__contains__
+
+
+def _selected(compared, not_compared):
+    want = family_matcher(compared) if compared is not None else (lambda fam: True)
+    skip = family_matcher(not_compared)
+    return lambda fam: want(fam) and not skip(fam)
+
+
+def shared_families(a1, ne, compared=None, not_compared=NOT_COMPARED):
+    """Sorted families both export that are compared (all by default) and not
+    in not_compared."""
+    selected = _selected(compared, not_compared)
+    return sorted(f for f in ne if f in a1 and selected(f))
+
+
+def strip_labels(samples, names):
+    """samples without the label names `names`."""
+    if not names:
+        return samples
+    return {(k[0], tuple(l for l in k[1] if l[0] not in names)): v for k, v in samples.items()}
+
+
+def bracketed(a1, ne, a2, slack):
+    """ne lies between a1 and a2, give or take a relative slack."""
+    lo, hi = min(a1, a2), max(a1, a2)
+    eps = slack * max(abs(lo), abs(hi)) + 1e-9
+    return lo - eps <= ne <= hi + eps
+
+
+def compare_families(a1, ne, a2, compared=None, not_compared=NOT_COMPARED, ignore_labels=None,
+                     volatile=None, slack=None, default_slack=1e-6):
+    """Problems (strings) in the families both sides export (see shared_families):
+    a different type, a series only one side has, or node_exporter's value
+    outside the agent's two values.
+
+    ignore_labels: {family regex: label names} dropped from the agent's series
+      first (labels node_exporter added after the reference version).
+    volatile: families (see family_matcher) checked for type and series only,
+      as their values go up and down between scrapes.
+    slack: {family regex: relative slack} for the value bracket, the first
+      match wins; default_slack for the others."""
+    ignore_labels = [(re.compile(k), set(v)) for k, v in (ignore_labels or {}).items()]
+    slack = [(re.compile(k), v) for k, v in (slack or {}).items()]
+    is_volatile = family_matcher(volatile)
+    problems = []
+    for fam in shared_families(a1, ne, compared, not_compared):
+        if a1[fam]['type'] != ne[fam]['type']:
+            problems.append(f'{fam}: type {a1[fam]["type"]} != node_exporter {ne[fam]["type"]}')
+            continue
+        drop = set().union(*(names for pattern, names in ignore_labels if pattern.match(fam)))
+        ns = ne[fam]['samples']
+        s1, s2 = (strip_labels(a[fam]['samples'], drop) for a in (a1, a2))
+        for key in sorted(set(ns) - set(s1)):
+            problems.append(f'{fam}: missing {key}')
+        for key in sorted(set(s1) - set(ns)):
+            problems.append(f'{fam}: extra {key}')
+        if is_volatile(fam):
+            continue
+        eps = next((v for pattern, v in slack if pattern.match(fam)), default_slack)
+        for key in sorted(set(ns) & set(s1) & set(s2)):
+            if not bracketed(s1[key], ns[key], s2[key], eps):
+                problems.append(f'{fam}: {key} agent {s1[key]}..{s2[key]} vs node_exporter {ns[key]}')
+    return problems
+
+
+def presence_problems(a1, ne, compared=None, not_compared=NOT_COMPARED, agent_only_ok=None,
+                      ne_only_ok=None):
+    """Problems (strings) for the compared families that only one side exports,
+    less those allowed (see family_matcher) by agent_only_ok / ne_only_ok."""
+    selected = _selected(compared, not_compared)
+    agent_ok, ne_ok = family_matcher(agent_only_ok), family_matcher(ne_only_ok)
+    problems = [f'{fam}: exported by node_exporter only'
+                for fam in sorted(set(ne) - set(a1)) if selected(fam) and not ne_ok(fam)]
+    problems += [f'{fam}: exported by node-agent only'
+                 for fam in sorted(set(a1) - set(ne)) if selected(fam) and not agent_ok(fam)]
+    return problems
+
+
+def report_compared(shared):
+    print(f'\ncompared {len(shared)} families with {os.path.basename(NODE_EXPORTER)}: {", ".join(shared)}')

@@ -15,19 +15,15 @@ Where 1.5.0 and 1.12 differ, node-agent follows 1.12:
 - pressure: 1.12 adds node_pressure_irq_stalled_seconds_total.
 - os: 1.12 adds node_os_support_end_timestamp_seconds (when SUPPORT_END is set).
 """
-import os
 import re
-import shutil
 import unittest
 
-from common import Process, free_port, get, parse, start_agent, wait_http
+from common import (NODE_EXPORTER, collector_flags, compare_families, presence_problems,
+                    report_compared, scrape_side_by_side, shared_families)
 
-NODE_EXPORTER = shutil.which('prometheus-node-exporter') or shutil.which('node_exporter')
 COLLECTORS = ['meminfo', 'loadavg', 'stat', 'pressure', 'vmstat', 'filefd', 'entropy', 'os', 'uname', 'time']
 EXTRA_FLAGS = ['--collector.stat.softirq']
 
-NOT_COMPARED = re.compile(r'^(go_|process_|promhttp_|node_exporter_|node_agent_|'
-                          r'node_scrape_collector_duration_seconds)')
 # Gauges that legitimately go up and down between scrapes: presence and type only.
 VOLATILE = re.compile(r'^node_(memory_(?!(MemTotal|SwapTotal|VmallocTotal|Hugepagesize)_bytes$|HugePages_Total$)'
                       r'|load(1|5|15)$|procs_(running|blocked)$|filefd_allocated$|entropy_available_bits$)')
@@ -45,59 +41,33 @@ MEMINFO_1_12 = {'node_memory_' + f for f in (
     'Zswap_bytes Zswapped_bytes HugePages_Free HugePages_Rsvd HugePages_Surp HugePages_Total').split()}
 
 
-def bracketed(a1, ne, a2, slack):
-    lo, hi = min(a1, a2), max(a1, a2)
-    eps = slack * max(abs(lo), abs(hi)) + 1e-9
-    return lo - eps <= ne <= hi + eps
+def only_in_1_5(fam):
+    """Only the meminfo fields 1.12 no longer exports may be missing."""
+    return fam.startswith('node_memory_') and fam not in MEMINFO_1_12
+
+
+def any_family(fam):
+    """1.12's additions (see above) may be exported by the agent alone."""
+    return True
 
 
 @unittest.skipUnless(NODE_EXPORTER, 'prometheus-node-exporter is not installed')
 class LiveSysprocComparisonTest(unittest.TestCase):
     def test_same_series_as_node_exporter(self):
-        flags = ['--collector.disable-defaults'] + [f'--collector.{c}' for c in COLLECTORS] + EXTRA_FLAGS
-        agent, agent_port = start_agent(*flags)
-        ne_port = free_port()
-        ne = Process([NODE_EXPORTER, f'--web.listen-address=127.0.0.1:{ne_port}'] + flags)
-        try:
-            wait_http(ne_port, proc=ne, timeout=20)
-            a1 = parse(get(agent_port)[1].decode())
-            n = parse(get(ne_port)[1].decode())
-            a2 = parse(get(agent_port)[1].decode())
-        finally:
-            ne.stop()
-            agent.stop()
+        a1, n, a2 = scrape_side_by_side(collector_flags(COLLECTORS, *EXTRA_FLAGS))
 
-        shared = sorted(f for f in n if f in a1 and not NOT_COMPARED.match(f))
+        shared = shared_families(a1, n)
         for fam in ('node_memory_MemTotal_bytes', 'node_load1', 'node_boot_time_seconds',
                     'node_softirqs_total', 'node_vmstat_pgfault', 'node_filefd_maximum',
                     'node_entropy_available_bits', 'node_os_info', 'node_uname_info',
                     'node_time_seconds', 'node_scrape_collector_success'):
             self.assertIn(fam, shared)
-        problems = []
-        for fam in sorted(f for f in n if f not in a1 and not NOT_COMPARED.match(f)):
-            # Only the meminfo fields 1.12 no longer exports may be missing.
-            if not fam.startswith('node_memory_') or fam in MEMINFO_1_12:
-                problems.append(f'{fam}: exported by node_exporter, not by node-agent')
-        for fam in shared:
-            if a1[fam]['type'] != n[fam]['type']:
-                problems.append(f'{fam}: type {a1[fam]["type"]} != node_exporter {n[fam]["type"]}')
-                continue
-            ns, s1, s2 = n[fam]['samples'], a1[fam]['samples'], a2[fam]['samples']
-            for key in sorted(set(ns) - set(s1)):
-                problems.append(f'{fam}: missing {key}')
-            for key in sorted(set(s1) - set(ns)):
-                problems.append(f'{fam}: extra {key}')
-            if VOLATILE.match(fam):
-                continue
-            slack = 1e-3 if fam == 'node_time_seconds' else 1e-6
-            for key in sorted(set(ns) & set(s1) & set(s2)):
-                if not bracketed(s1[key], ns[key], s2[key], slack):
-                    problems.append(f'{fam}: {key} agent {s1[key]}..{s2[key]} vs node_exporter {ns[key]}')
+        problems = presence_problems(a1, n, agent_only_ok=any_family, ne_only_ok=only_in_1_5)
+        problems += compare_families(a1, n, a2, volatile=VOLATILE, slack={r'node_time_seconds$': 1e-3})
         for key, value in n['node_scrape_collector_success']['samples'].items():
             if value == 1:
                 self.assertEqual(a1['node_scrape_collector_success']['samples'].get(key), 1, key)
-        print(f'\ncompared {len(shared)} families with {os.path.basename(NODE_EXPORTER)}: '
-              f'{", ".join(shared)}')
+        report_compared(shared)
         self.assertEqual(problems, [], '\n'.join(problems[:50]))
 
 
