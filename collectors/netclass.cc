@@ -13,10 +13,12 @@
 #include <map>
 #include <regex>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "collectors/device_filter.h"
 #include "collectors/log.h"
+#include "collectors/sysfs_link.h"
 
 namespace node_agent {
 
@@ -254,11 +256,11 @@ class NetclassCollector : public Collector {
     if (entry.type == DT_REG) {
       // Real sysfs lists only bonding_masters as a file here and it is
       // skipped, as procfs does. A fixture tree unpacked without symlinks
-      // holds a link as a file naming its target; follow that.
-      auto target = ReadAttr(path);
-      if (!target || target->find('/') == std::string::npos || (*target)[0] == '/') return false;
-      path = class_net_ + "/" + std::string(Trim(*target));
-      if (!IsDir(path)) return false;
+      // holds a link as a file naming its target; ResolveDirLink follows that
+      // and rejects any other file.
+      auto dir = ResolveDirLink(path);
+      if (!dir) return false;
+      path = std::move(*dir);
     }
     int fd = ::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return false;  // removed since the listing, or not a directory
