@@ -24,7 +24,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from common import ROOT, SHARED, Process, free_port, start_agent, wait_http
+from common import AGENT, ROOT, SHARED, Process, free_port, start_agent, wait_http
 
 try:
     import yaml
@@ -111,6 +111,14 @@ def render(expr, instance='.*', ray_node_type='.*'):
     return out
 
 
+def no_follower_flags():
+    """Flags that keep the agents' Ray discovery follower off this machine's
+    /tmp/ray (the test writes its own static file_sd file), where the agent has
+    the follower."""
+    r = subprocess.run([AGENT, '--help'], capture_output=True, text=True, timeout=30)
+    return ['--ray.sd-file='] if '--ray.sd-file' in r.stdout + r.stderr else []
+
+
 def fixture_agents():
     """[(name, flags)] of the fixture-tree agents."""
     if os.path.isdir(NE_FIXTURES) and os.environ.get('NODE_AGENT_RAY_FIXTURES') != 'own':
@@ -171,7 +179,7 @@ def api(port, path, **params):
         return json.load(e)
 
 
-def test_config(example_text, dir_):
+def config_for_test(example_text, dir_):
     """The example config with its /tmp/ray file_sd paths moved to dir_ and a 1 s
     scrape interval."""
     assert example_text.count('/tmp/ray/') >= 1
@@ -330,12 +338,13 @@ class DashboardQueriesTest(unittest.TestCase):
         cls.agents = []
         cls.prom = None
         try:
-            live, live_port = start_agent()
+            quiet = no_follower_flags()
+            live, live_port = start_agent(*quiet)
             cls.agents.append(live)
             cls.head = f'127.0.0.1:{live_port}'
             cls.workers = {}
             for name, flags in fixture_agents():
-                agent, port = start_agent(*flags)
+                agent, port = start_agent(*flags, *quiet)
                 cls.agents.append(agent)
                 cls.workers[f'127.0.0.1:{port}'] = name
             groups = [{'targets': [cls.head], 'labels': {'job': 'node', 'ray_node_type': 'head'}}]
@@ -344,7 +353,7 @@ class DashboardQueriesTest(unittest.TestCase):
             write_atomically(os.path.join(cls.dir, 'prom_metrics_service_discovery.json'),
                              json.dumps([{'labels': {'job': 'ray'}, 'targets': []}]))
             with open(os.path.join(EXAMPLES, 'prometheus.yml')) as f:
-                config = test_config(f.read(), cls.dir)
+                config = config_for_test(f.read(), cls.dir)
             cls.prom, cls.port = start_prometheus(config, cls.dir)
             deadline = time.monotonic() + WAIT_S
             cls.targets = [cls.head] + list(cls.workers)
