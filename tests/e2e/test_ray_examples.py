@@ -116,7 +116,8 @@ def no_follower_flags():
     /tmp/ray (the test writes its own static file_sd file), where the agent has
     the follower."""
     r = subprocess.run([AGENT, '--help'], capture_output=True, text=True, timeout=30)
-    return ['--ray.sd-file='] if '--ray.sd-file' in r.stdout + r.stderr else []
+    # Two arguments: CLI11 may read '--ray.sd-file=' as a missing value.
+    return ['--ray.sd-file', ''] if '--ray.sd-file' in r.stdout + r.stderr else []
 
 
 def fixture_agents():
