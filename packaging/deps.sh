@@ -2,12 +2,12 @@
 # Installs the Debian 12 packages node-agent builds and tests with, only
 # those missing. Run as root (or with sudo available).
 #   packaging/deps.sh          build dependencies
-#   packaging/deps.sh --test   build + test dependencies (Prometheus, node_exporter)
+#   packaging/deps.sh --test   build + test dependencies (Prometheus + promtool, node_exporter, PyYAML)
 set -euo pipefail
 build_pkgs=(cmake ninja-build g++ pkg-config git
             prometheus-cpp-dev libboost-dev libsensors-dev libfmt-dev nlohmann-json3-dev
             libcli11-dev zlib1g-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev)
-test_pkgs=(prometheus prometheus-node-exporter curl python3)
+test_pkgs=(prometheus prometheus-node-exporter curl python3 python3-yaml)
 pkgs=("${build_pkgs[@]}")
 [ "${1:-}" = "--test" ] && pkgs+=("${test_pkgs[@]}")
 
