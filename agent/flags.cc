@@ -43,8 +43,11 @@ int ParseFlags(int argc, const char* const* argv, Config& config) {
       ->group("logging")->check(CLI::IsMember({"logfmt", "json"}));
 
   app.add_option("--ray.sd-file", config.ray_sd_file,
-                 "Ray's Prometheus service discovery file, followed to write ours; empty disables.")
-      ->group("ray");
+                 "Ray's Prometheus service discovery file, followed to write ours; empty disables. "
+                 "Default /tmp/ray/prom_metrics_service_discovery.json")
+      // "--ray.sd-file=" must give "": CLI11 rejects an empty value unless zero
+      // values are allowed, and then substitutes a captured default.
+      ->group("ray")->expected(0, 1)->always_capture_default(false)->default_str("");
   config.ray_sd_output.clear();
   app.add_option("--ray.sd-output", config.ray_sd_output,
                  "Where to write this agent's file_sd targets for every Ray node. "
