@@ -1,5 +1,7 @@
 #include "agent/ray_sd.h"
 
+#include <fmt/format.h>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
@@ -180,8 +182,9 @@ std::string RenderNodeSd(const std::vector<std::string>& hosts, const std::set<s
   std::stable_partition(ordered.begin(), ordered.end(), [&](const std::string& h) { return local.count(h) > 0; });
   nlohmann::json out = nlohmann::json::array();
   for (const auto& host : ordered) {
-    std::string address = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-    address += ":" + std::to_string(port);
+    // fmt rather than string operator+: GCC 12 warns falsely (-Wrestrict) on the latter.
+    std::string address =
+        host.find(':') != std::string::npos ? fmt::format("[{}]:{}", host, port) : fmt::format("{}:{}", host, port);
     nlohmann::json labels = {{"job", "node"}, {"ray_node_type", local.count(host) ? "head" : "worker"}};
     out.push_back({{"labels", labels}, {"targets", nlohmann::json::array({address})}});
   }
@@ -215,7 +218,7 @@ std::set<std::string> LocalAddresses() {
 
 std::string TempPathFor(const std::string& path) {
   fs::path p(path);
-  return (p.parent_path() / ("." + p.filename().string() + ".tmp." + std::to_string(::getpid()))).string();
+  return (p.parent_path() / fmt::format(".{}.tmp.{}", p.filename().string(), ::getpid())).string();
 }
 
 WriteResult WriteFileIfChanged(const std::string& path, const std::string& content, std::string& error) {
