@@ -1,7 +1,10 @@
-// Prometheus text exposition (format 0.0.4) of collected families.
+// Prometheus text exposition (format 0.0.4) of collected families, HTTP
+// content negotiation (Accept, Accept-Encoding) and gzip of a response body.
+// Everything here is a pure function, unit-tested on its own.
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "collectors/metrics.h"
@@ -9,8 +12,44 @@
 namespace node_agent {
 
 inline constexpr char kTextContentType[] = "text/plain; version=0.0.4; charset=utf-8";
+inline constexpr char kOpenMetricsContentType[] =
+    "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-// Serializes with prometheus-cpp's TextSerializer.
+// Serializes families in the text format as Go's client_golang (expfmt) does,
+// so values are byte-identical to node_exporter's: Go's shortest float form
+// (FormatDouble), HELP with backslash and newline escaped, label values with
+// backslash, quote and newline escaped; histogram/summary lines in Go's order
+// (buckets or quantiles, then _sum, then _count). Empty HELP is left out.
 std::string SerializeText(const std::vector<MetricFamily>& families);
+// Appends to `out` (lets a caller reuse a buffer).
+void SerializeText(const std::vector<MetricFamily>& families, std::string& out);
+
+// prometheus-cpp's TextSerializer (ostream-based), kept as the reference the
+// unit tests and microbenchmarks compare the writer above with.
+std::string SerializeTextPrometheusCpp(const std::vector<MetricFamily>& families);
+
+// Go's strconv.FormatFloat(v, 'g', -1, 64) as expfmt writes sample values:
+// "1", "0" (also for -0), "NaN", "+Inf", "-Inf", 1.85309696e+09, 0.0001, 1e-05.
+// Appends to `out`.
+void AppendDouble(std::string& out, double v);
+std::string FormatDouble(double v);
+
+// Response formats the agent can produce.
+enum class Format { kText, kOpenMetrics };
+
+// Picks the response format from an Accept header by q-value, as promhttp
+// does: OpenMetrics only when `openmetrics_supported` and an
+// application/openmetrics-text range (version absent or 1.0.0) has a higher
+// q than any range that matches text/plain (text/plain, text/*, */*; ties go
+// to text). Anything else (absent, unparsable, only unknown types) is text,
+// as promhttp falls back to text.
+Format NegotiateFormat(std::string_view accept, bool openmetrics_supported);
+
+// Whether an Accept-Encoding header accepts gzip: "gzip" (or "x-gzip") with
+// q > 0, or "*" with q > 0 when gzip is not listed. q=0 refuses.
+bool AcceptsGzip(std::string_view accept_encoding);
+
+// gzip (RFC 1952) of `data` at a zlib level (1 fastest … 9 smallest).
+std::string Gzip(std::string_view data, int level = 1);
 
 }  // namespace node_agent

@@ -56,7 +56,16 @@ HttpResponse MetricsHandler::Handle(const HttpRequest& request) {
     HttpResponse res{405, "text/plain; charset=utf-8", {{"Allow", "GET, HEAD"}}, "method not allowed\n"};
     return res;
   }
-  if (path == options_.telemetry_path) return Metrics(query);
+  if (path == options_.telemetry_path) {
+    HttpResponse res = Metrics(query);
+    // The body depends on Accept-Encoding (gzip or not), so caches must key on it.
+    res.headers.emplace_back("Vary", "Accept-Encoding");
+    if (res.status == 200 && options_.gzip_level > 0 && AcceptsGzip(request.Header("Accept-Encoding"))) {
+      res.body = Gzip(res.body, options_.gzip_level);
+      res.headers.emplace_back("Content-Encoding", "gzip");
+    }
+    return res;
+  }
   if (path == "/") {
     std::string body = fmt::format(
         "<!DOCTYPE html>\n<html>\n<head><title>node-agent</title></head>\n<body>\n"
@@ -86,6 +95,8 @@ HttpResponse MetricsHandler::Metrics(std::string_view query) {
                        "Couldn't create filtered metrics handler: " + error + "\n"};
   } else {
     if (options_.exporter_metrics) AddHandlerMetrics(families);
+    // Text 0.0.4 whatever the Accept header: OpenMetrics is not implemented,
+    // so NegotiateFormat(accept, false) is always text (promhttp's default too).
     res = HttpResponse{200, kTextContentType, {}, SerializeText(families)};
   }
   {

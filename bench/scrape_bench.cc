@@ -71,6 +71,47 @@ void BM_SerializeFullScrape(benchmark::State& state) {
 }
 BENCHMARK(BM_SerializeFullScrape)->Unit(benchmark::kMicrosecond);
 
+// The same families through prometheus-cpp's ostream-based TextSerializer,
+// which the agent used before its own writer.
+void BM_SerializeFullScrapePrometheusCpp(benchmark::State& state) {
+  Config config = DefaultConfig();
+  std::vector<Scraper::Named> named;
+  for (const auto& name : config.enabled_collectors) {
+    named.push_back({name, FindCollector(name)->create(config.paths)});
+  }
+  Scraper scraper(std::move(named), {});
+  std::vector<MetricFamily> families;
+  std::string error;
+  scraper.Scrape({}, {}, families, error);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(SerializeTextPrometheusCpp(families));
+  }
+}
+BENCHMARK(BM_SerializeFullScrapePrometheusCpp)->Unit(benchmark::kMicrosecond);
+
+// gzip of a full scrape's text at zlib level state.range(0).
+void BM_Gzip(benchmark::State& state) {
+  Config config = DefaultConfig();
+  std::vector<Scraper::Named> named;
+  for (const auto& name : config.enabled_collectors) {
+    named.push_back({name, FindCollector(name)->create(config.paths)});
+  }
+  Scraper scraper(std::move(named), {});
+  std::vector<MetricFamily> families;
+  std::string error;
+  scraper.Scrape({}, {}, families, error);
+  std::string text = SerializeText(families);
+  size_t out = 0;
+  for (auto _ : state) {
+    std::string z = Gzip(text, static_cast<int>(state.range(0)));
+    out = z.size();
+    benchmark::DoNotOptimize(z);
+  }
+  state.counters["in_bytes"] = static_cast<double>(text.size());
+  state.counters["out_bytes"] = static_cast<double>(out);
+}
+BENCHMARK(BM_Gzip)->Arg(1)->Arg(3)->Arg(6)->Unit(benchmark::kMicrosecond);
+
 // One benchmark per registered collector, named after it.
 const bool kPerCollector = [] {
   for (const auto& info : RegisteredCollectors()) {

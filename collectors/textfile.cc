@@ -482,19 +482,6 @@ namespace {
 constexpr std::string_view kMtimeHelp = "Unixtime mtime of textfiles successfully read.";
 constexpr std::string_view kErrorHelp = "1 if there was an error opening or reading a file, 0 otherwise";
 
-// prometheus-cpp writes HELP text verbatim, so it is stored escaped as the
-// text format wants it (backslash and newline).
-std::string EscapeHelp(std::string_view help) {
-  std::string out;
-  out.reserve(help.size());
-  for (char c : help) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '\n') out += "\\n";
-    else out.push_back(c);
-  }
-  return out;
-}
-
 std::vector<std::string> ExpandGlob(const std::string& pattern) {
   glob_t g{};
   // GLOB_PERIOD: Go's filepath.Glob lets '*' match a leading dot.
@@ -722,7 +709,7 @@ class TextfileCollector : public Collector {
         }
       }
       auto [it, inserted] = index.emplace(family->name, outputs.size());
-      if (inserted) outputs.push_back({family->name, Output{family->type, EscapeHelp(help), {}, {}}});
+      if (inserted) outputs.push_back({family->name, Output{family->type, help, {}, {}}});
       Output& output = outputs[it->second].second;
       if (output.type != family->type) {
         // client_golang's registry refuses such samples at gather time.

@@ -122,6 +122,45 @@ TEST(MetricsHandler, DisableExporterMetrics) {
   EXPECT_EQ(res.body.find("promhttp_"), std::string::npos);
 }
 
+std::string HeaderOf(const HttpResponse& res, std::string_view name) {
+  for (const auto& [k, v] : res.headers) {
+    if (k == name) return v;
+  }
+  return "(absent)";
+}
+
+TEST(MetricsHandler, GzipOnlyWhenAccepted) {
+  Scraper scraper = MakeScraper();
+  MetricsHandler handler(scraper, {"/metrics", true, "1", "r", 40});
+  auto get = [&](std::string accept_encoding) {
+    HttpRequest r{"GET", "/metrics", {}};
+    if (!accept_encoding.empty()) r.headers.emplace_back("accept-encoding", accept_encoding);
+    r.headers.emplace_back("Accept", "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5");
+    return handler.Handle(r);
+  };
+  auto plain = get("");
+  EXPECT_EQ(plain.content_type, kTextContentType);
+  EXPECT_EQ(HeaderOf(plain, "Content-Encoding"), "(absent)");
+  EXPECT_EQ(HeaderOf(plain, "Vary"), "Accept-Encoding");
+  EXPECT_NE(plain.body.find("node_good{k=\"v\"} 42"), std::string::npos);
+  for (const char* refused : {"identity", "gzip;q=0", "br, deflate"}) {
+    auto res = get(refused);
+    EXPECT_EQ(HeaderOf(res, "Content-Encoding"), "(absent)") << refused;
+    EXPECT_EQ(HeaderOf(res, "Vary"), "Accept-Encoding") << refused;
+  }
+  auto gz = get("gzip");
+  EXPECT_EQ(gz.content_type, kTextContentType);
+  EXPECT_EQ(HeaderOf(gz, "Content-Encoding"), "gzip");
+  EXPECT_EQ(HeaderOf(gz, "Vary"), "Accept-Encoding");
+  ASSERT_GE(gz.body.size(), 2u);
+  EXPECT_EQ(static_cast<unsigned char>(gz.body[0]), 0x1f);
+  // Errors are never compressed.
+  HttpRequest bad{"GET", "/metrics?collect[]=missing", {{"Accept-Encoding", "gzip"}}};
+  auto res = handler.Handle(bad);
+  EXPECT_EQ(res.status, 400u);
+  EXPECT_EQ(HeaderOf(res, "Content-Encoding"), "(absent)");
+}
+
 TEST(Query, DecodesValues) {
   EXPECT_EQ(UrlDecode("collect%5B%5D"), "collect[]");
   EXPECT_EQ(UrlDecode("a+b%2"), "a b%2");

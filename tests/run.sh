@@ -2,6 +2,7 @@
 # Installs what is missing, builds, and runs every test:
 #   unit tests (GoogleTest, via ctest), the same under ASan+UBSan, end-to-end
 #   tests (real HTTP clients, a real Prometheus, the reference node_exporter),
+#   bench/compare --quick (node-agent beside node_exporter; no timing assertions),
 #   and node_exporter conformance when ../shared is beside the checkout.
 # Ends with 'N passed, M failed' over the steps; exit 0 only when all passed.
 set -uo pipefail
@@ -41,6 +42,9 @@ unit_asan() {
     build-asan/unit_tests --gtest_brief=1
 }
 e2e() { python3 -m unittest discover -s tests/e2e -p 'test_*.py' -v; }
+# node-agent beside node_exporter and the naive floor; checks only that every
+# figure came out (no timing assertions).
+compare_quick() { bench/compare --quick; }
 conformance() { "$shared/conformance/run.sh" "$root/build/node-agent" "$1"; }
 
 if ! packaging/deps.sh --test; then
@@ -53,6 +57,7 @@ step unit unit
 step build-asan build_asan
 step unit-asan unit_asan
 step e2e e2e
+step bench-compare compare_quick
 if [ -x "$shared/conformance/run.sh" ]; then
   step conformance-hardware conformance hardware
   step conformance-system conformance system

@@ -1,13 +1,12 @@
 // Helpers shared by the unit tests.
 #pragma once
 
-#include <prometheus/text_serializer.h>
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 
+#include "agent/exposition.h"
 #include "collectors/collector.h"
 #include "collectors/metrics.h"
 
@@ -27,11 +26,8 @@ inline Paths FixturePaths(const std::string& root) {
   return p;
 }
 
-inline std::string Serialize(const MetricSet& set) {
-  std::ostringstream out;
-  prometheus::TextSerializer().Serialize(out, set.families());
-  return out.str();
-}
+// The exposition the agent serves for these families.
+inline std::string Serialize(const MetricSet& set) { return SerializeText(set.families()); }
 
 // Value of the sample with exactly these labels; NaN-free sentinel -12345.678
 // when the sample is absent, so a missing sample never equals an expectation.
