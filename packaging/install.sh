@@ -156,13 +156,13 @@ create_user() {
 
 # --- tarball -----------------------------------------------------------------------
 install_tarball() {
-  local tmp dir changed='' flags
+  local dir changed='' flags
   [ -n "$root" ] || need_root "installing $pkg"
   if deb_installed || rpm_installed; then
     die "node-agent is installed as a package; remove it first ($me --uninstall)"
   fi
   tmp=$(mktemp -d)
-  trap 'rm -rf "$tmp"' EXIT
+  trap 'rm -rf "${tmp:-}"' EXIT
   tar -xzf "$pkg" -C "$tmp" || die "cannot unpack $pkg"
   dir=$(find "$tmp" -mindepth 2 -maxdepth 2 -name node-agent -type f -printf '%h\n' | head -n1)
   [ -n "$dir" ] || die "$pkg holds no node-agent binary"

@@ -33,7 +33,7 @@ esac
 jobs=${JOBS:-$(nproc)}
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
 
-for tool in cmake ninja rpmbuild dpkg-deb fakeroot file readelf; do
+for tool in cmake ninja rpmbuild dpkg-deb dpkg-source file readelf; do
   command -v $tool >/dev/null || { echo "package.sh: $tool missing (packaging/deps.sh)" >&2; exit 1; }
 done
 
@@ -90,7 +90,10 @@ install -D -m 0755 "$s/node-agent" "$d/usr/bin/node-agent"
 install -D -m 0644 "$s/node-agent.service" "$d/usr/lib/systemd/system/node-agent.service"
 install -D -m 0644 "$s/node-agent.sysusers" "$d/usr/lib/sysusers.d/node-agent.conf"
 install -D -m 0644 "$s/node-agent.flags" "$d/etc/default/node-agent"
-install -D -m 0644 "$s/LICENSE" "$d/usr/share/doc/node-agent/copyright"
+install -D -m 0644 packaging/deb/copyright "$d/usr/share/doc/node-agent/copyright"
+printf 'node-agent (%s) unstable; urgency=medium\n\n  * Release %s.\n\n -- %s  %s\n' \
+  "$version" "$version" "$(sed -n 's/^Maintainer: //p' packaging/deb/control.in)" \
+  "$(date -u -R -d "@$SOURCE_DATE_EPOCH")" | gzip -9n >"$d/usr/share/doc/node-agent/changelog.gz"
 install -D -m 0644 "$s/README.md" "$d/usr/share/doc/node-agent/README.md"
 mkdir -p "$d/DEBIAN"
 size=$(du -sk --exclude=DEBIAN "$d" | cut -f1)

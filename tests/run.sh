@@ -2,7 +2,10 @@
 # Installs what is missing, builds, and runs every test:
 #   unit tests (GoogleTest, via ctest), the same under ASan+UBSan, end-to-end
 #   tests (real HTTP clients, a real Prometheus, the reference node_exporter),
-#   and node_exporter conformance when ../shared is beside the checkout.
+#   the packages (packaging/package.sh, then tests/packaging/run.sh: static
+#   binary, unit score, rpmlint, dnf --installroot, dpkg --root, install.sh),
+#   and node_exporter conformance when ../shared is beside the checkout (also
+#   for the static binary of the packages).
 # Ends with 'N passed, M failed' over the steps; exit 0 only when all passed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -41,7 +44,8 @@ unit_asan() {
     build-asan/unit_tests --gtest_brief=1
 }
 e2e() { python3 -m unittest discover -s tests/e2e -p 'test_*.py' -v; }
-conformance() { "$shared/conformance/run.sh" "$root/build/node-agent" "$1"; }
+conformance() { "$shared/conformance/run.sh" "${2:-$root/build/node-agent}" "$1"; }
+packaging() { JOBS=$jobs packaging/package.sh && tests/packaging/run.sh; }
 
 if ! packaging/deps.sh --test; then
   echo "dependency installation failed"
@@ -53,9 +57,11 @@ step unit unit
 step build-asan build_asan
 step unit-asan unit_asan
 step e2e e2e
+step packaging packaging
 if [ -x "$shared/conformance/run.sh" ]; then
   step conformance-hardware conformance hardware
   step conformance-system conformance system
+  step conformance-static conformance hardware "$root/dist/node-agent-$(uname -m)"
 else
   echo "=== conformance: skipped ($shared/conformance not present)"
 fi
