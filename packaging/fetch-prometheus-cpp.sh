@@ -56,7 +56,9 @@ apt-get "${apt_opts[@]}" -qq update >&2
 (cd "$cache/dl" && apt-get "${apt_opts[@]}" -qq source --download-only "$pkg=$version" >&2)
 dsc=$(ls "$cache/dl/${pkg}_${version#*:}.dsc")
 rm -rf "$src"
-# dpkg-source checks the .dsc's hashes and applies debian/patches (quilt 3.0).
+# dpkg-source checks the .dsc's hashes and applies debian/patches (quilt 3.0). It
+# warns that it cannot verify the uploader's signature on the .dsc (no
+# debian-keyring): apt has already checked the .dsc against the archive's signed index.
 dpkg-source -x "$dsc" "$src" >&2
 touch "$src/.node-agent-fetched-$version"
 echo "$src"
