@@ -74,6 +74,27 @@ check "file: statically linked, stripped" \
 check "readelf -d: no NEEDED entries" bash -c "! readelf -d '$bin_file' | grep -q NEEDED"
 check "ldd: not dynamic" bash -c "ldd '$bin_file' 2>&1 | grep -qE 'not a dynamic executable|statically linked'"
 
+# What the unit's User=, empty CapabilityBoundingSet= and NoNewPrivileges= leave it:
+# as nobody with no capabilities, every collector that works as root works too.
+if have setpriv && have curl && [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+  port_root=$(free_port)
+  "$bin_file" --web.listen-address="127.0.0.1:$port_root" >"$tmp/root.log" 2>&1 &
+  pids+=("$!")
+  port_nobody=$(free_port)
+  setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups --inh-caps=-all --bounding-set=-all \
+    --no-new-privs "$bin_file" --web.listen-address="127.0.0.1:$port_nobody" >"$tmp/nobody.log" 2>&1 &
+  pids+=("$!")
+  unprivileged() {
+    serves "$port_root" "$version" && serves "$port_nobody" "$version" || return 1
+    diff <(curl -sf "http://127.0.0.1:$port_root/metrics" | grep '^node_scrape_collector_success') \
+         <(curl -sf "http://127.0.0.1:$port_nobody/metrics" | grep '^node_scrape_collector_success')
+  }
+  check "unprivileged (nobody, no capabilities, no_new_privs): the same collectors succeed as for root" unprivileged
+  for p in "${pids[@]: -2}"; do stop "$p"; done
+else
+  skip "unprivileged run (needs root, setpriv, curl, a nobody user)"
+fi
+
 # --- the unit ----------------------------------------------------------------------
 unit=packaging/systemd/node-agent.service
 if have systemd-analyze && systemd-analyze security --help 2>&1 | grep -q -- '--offline'; then
