@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <iostream>
 
 #include "agent/version.h"
@@ -41,6 +42,21 @@ int ParseFlags(int argc, const char* const* argv, Config& config) {
   app.add_option("--log.format", config.log_format, "Output format of log messages.")
       ->group("logging")->check(CLI::IsMember({"logfmt", "json"}));
 
+  app.add_option("--ray.sd-file", config.ray_sd_file,
+                 "Ray's Prometheus service discovery file, followed to write ours; empty disables. "
+                 "Default /tmp/ray/prom_metrics_service_discovery.json")
+      // "--ray.sd-file=" must give "": CLI11 rejects an empty value unless zero
+      // values are allowed, and then substitutes a captured default.
+      ->group("ray")->expected(0, 1)->always_capture_default(false)->default_str("");
+  config.ray_sd_output.clear();
+  app.add_option("--ray.sd-output", config.ray_sd_output,
+                 "Where to write this agent's file_sd targets for every Ray node. "
+                 "Default node_agent_service_discovery.json beside --ray.sd-file.")
+      ->group("ray");
+  app.add_option("--ray.sd-port", config.ray_sd_port,
+                 "Port of the agents in the written targets. Default: the port of the first --web.listen-address.")
+      ->group("ray")->check(CLI::Range(0, 65535));
+
   app.add_flag("--collector.disable-defaults", config.disable_defaults,
                "Set all collectors to disabled by default.")->group("collectors");
   // Enable flags: --collector.NAME / --no-collector.NAME, as kingpin's bool flags.
@@ -64,6 +80,19 @@ int ParseFlags(int argc, const char* const* argv, Config& config) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   if (config.listen_addresses.empty()) config.listen_addresses = {":9100"};
+  if (!config.ray_sd_file.empty()) {
+    namespace fs = std::filesystem;
+    if (config.ray_sd_output.empty()) {
+      config.ray_sd_output =
+          (fs::path(config.ray_sd_file).parent_path() / "node_agent_service_discovery.json").string();
+    }
+    // Writing over Ray's own file would lose every Ray target.
+    auto normal = [](const std::string& p) { return fs::absolute(p).lexically_normal(); };
+    if (normal(config.ray_sd_output) == normal(config.ray_sd_file)) {
+      std::cerr << "--ray.sd-output: must not be the --ray.sd-file itself (" << config.ray_sd_file << ")\n";
+      return 2;
+    }
+  }
   config.enabled_collectors.clear();
   for (size_t i = 0; i < registered.size(); ++i) {
     // An explicit flag wins; otherwise the collector's default, unless

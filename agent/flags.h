@@ -25,6 +25,12 @@ struct Config {
   std::string log_format = "logfmt";
   bool disable_defaults = false;
   std::vector<std::string> enabled_collectors;  // resolved after parsing, sorted
+  // Ray discovery (agent/ray_sd.h). An empty ray_sd_file disables it;
+  // ray_sd_output is resolved after parsing (beside ray_sd_file by default);
+  // ray_sd_port 0 means the port of the first listen address.
+  std::string ray_sd_file = "/tmp/ray/prom_metrics_service_discovery.json";
+  std::string ray_sd_output;
+  int ray_sd_port = 0;
 };
 
 // Parses argv into `config`. Returns -1 to go on, or an exit code: 0 after

@@ -7,6 +7,7 @@
 #include "agent/flags.h"
 #include "agent/http_server.h"
 #include "agent/metrics_handler.h"
+#include "agent/ray_sd.h"
 #include "agent/scrape.h"
 #include "agent/version.h"
 #include "collectors/collector.h"
@@ -47,15 +48,33 @@ int main(int argc, char** argv) {
 
   boost::asio::io_context io(1);
   HttpServer server(io, [&](const HttpRequest& r) { return handler.Handle(r); }, HttpServer::Options{});
+  unsigned first_port = 0;
   for (const auto& address : config.listen_addresses) {
     try {
       auto bound = server.Listen(address);
+      if (first_port == 0) first_port = bound.port();
       std::string host = bound.address().to_string();
       if (bound.address().is_v6()) host = "[" + host + "]";
       log::Info("Listening on", {{"address", host + ":" + std::to_string(bound.port())}});
     } catch (const std::exception& e) {
       log::Error("cannot start HTTP server", {{"err", e.what()}});
       return 1;
+    }
+  }
+
+  std::unique_ptr<RaySdFollower> ray_sd;
+  if (!config.ray_sd_file.empty()) {
+    RaySdFollower::Options o;
+    o.sd_file = config.ray_sd_file;
+    o.output = config.ray_sd_output;
+    o.port = config.ray_sd_port > 0 ? static_cast<unsigned>(config.ray_sd_port) : first_port;
+    try {
+      ray_sd = std::make_unique<RaySdFollower>(std::move(o));
+      log::Info("Following Ray service discovery",
+                {{"file", config.ray_sd_file}, {"output", config.ray_sd_output}});
+    } catch (const std::exception& e) {
+      // Discovery is an extra: the node's metrics are still served without it.
+      log::Error("cannot follow Ray service discovery", {{"file", config.ray_sd_file}, {"err", e.what()}});
     }
   }
 

@@ -44,6 +44,10 @@ void AddNetClassMetrics(const NetClassIface& iface, bool ignore_invalid_speed, M
 struct NetclassOptions {
   std::string ignored_devices = "^$";  // --collector.netclass.ignored-devices
   bool ignore_invalid_speed = false;   // --collector.netclass.ignore-invalid-speed
+  // Attribute descriptors kept open between scrapes, for all devices together
+  // (a device is read open-read-close once its share does not fit); -1: a
+  // quarter of the soft RLIMIT_NOFILE, at most 4096. Not a flag; for tests.
+  int max_cached_fds = -1;
 };
 
 // Throws std::invalid_argument naming the flag for a bad regex.

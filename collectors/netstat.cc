@@ -1,7 +1,9 @@
 #include "collectors/netstat.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <deque>
 #include <regex>
 #include <stdexcept>
 #include <unordered_map>
@@ -107,6 +109,46 @@ void AddNetstatFlags(CLI::App& app) {
       ->capture_default_str();
 }
 
+// Splits a line into `out` as Fields does, reusing the vector's storage.
+void SplitFields(std::string_view s, std::vector<std::string_view>& out) {
+  out.clear();
+  size_t i = 0;
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  while (i < s.size()) {
+    while (i < s.size() && space(s[i])) ++i;
+    size_t start = i;
+    while (i < s.size() && !space(s[i])) ++i;
+    if (i > start) out.push_back(s.substr(start, i - start));
+  }
+}
+
+// The next line of `rest` (without its newline), as Lines splits; false at the end.
+bool NextLine(std::string_view& rest, std::string_view& line) {
+  if (rest.empty()) return false;
+  auto nl = rest.find('\n');
+  if (nl == std::string_view::npos) nl = rest.size();
+  line = rest.substr(0, nl);
+  rest.remove_prefix(std::min(nl + 1, rest.size()));
+  return true;
+}
+
+// True when ParseDouble accepts `s`; plain digit strings (nearly all counters)
+// are decided without parsing.
+bool IsNumber(std::string_view s) {
+  if (!s.empty() && s.size() <= 300) {
+    bool digits = true;
+    for (char c : s) digits &= c >= '0' && c <= '9';
+    if (digits) return true;
+  }
+  return ParseDouble(s).has_value();
+}
+
+// Reads the three files every scrape and emits the selected counters, as
+// ParseNetStats and ParseSnmp6 followed by node_exporter's map merge would,
+// without building those sections: only the selected fields' values are
+// parsed, and each (protocol, field) is looked up once for the life of the
+// collector (its metric name, help and --collector.netstat.fields decision
+// are fixed) and then found again by its position in the file.
 class NetstatCollector : public Collector {
  public:
   NetstatCollector(const Paths& paths, const NetstatOptions& options)
@@ -116,33 +158,32 @@ class NetstatCollector : public Collector {
         snmp6_(paths.Proc("net/snmp6")) {}
 
   void Collect(MetricSet& out) override {
-    if (int err = netstat_.Read(buf_); err != 0) {
-      throw std::runtime_error(fmt::format("couldn't get netstats: {}: {}", netstat_.path(), std::strerror(err)));
-    }
+    pool_used_ = 0;
+    merged_.clear();
     std::vector<std::string> problems;
-    auto sections = ParseNetStats(buf_, &problems);
-    if (int err = snmp_.Read(buf_); err != 0) {
-      throw std::runtime_error(fmt::format("couldn't get SNMP stats: {}: {}", snmp_.path(), std::strerror(err)));
+    if (int err = netstat_.file.Read(netstat_.buf); err != 0) {
+      throw std::runtime_error(fmt::format("couldn't get netstats: {}: {}", netstat_.file.path(), std::strerror(err)));
     }
-    Merge(sections, ParseNetStats(buf_, &problems));
+    ParseNetStatsFile(netstat_, /*merge=*/false, problems);
+    if (int err = snmp_.file.Read(snmp_.buf); err != 0) {
+      throw std::runtime_error(fmt::format("couldn't get SNMP stats: {}: {}", snmp_.file.path(), std::strerror(err)));
+    }
+    ParseNetStatsFile(snmp_, /*merge=*/true, problems);
     // snmp6 is absent when IPv6 is disabled.
-    if (int err = snmp6_.Read(buf_); err == 0) {
-      Merge(sections, ParseSnmp6(buf_, &problems));
+    if (int err = snmp6_.file.Read(snmp6_.buf); err == 0) {
+      ParseSnmp6File(snmp6_, problems);
     } else if (err != ENOENT) {
-      throw std::runtime_error(fmt::format("couldn't get SNMP6 stats: {}: {}", snmp6_.path(), std::strerror(err)));
+      throw std::runtime_error(fmt::format("couldn't get SNMP6 stats: {}: {}", snmp6_.file.path(), std::strerror(err)));
     }
     for (const auto& p : problems) log::WarnOnce("netstat:" + p, "netstat: skipped malformed data", {{"problem", p}});
 
     ++generation_;
-    std::string key;
-    for (const auto& section : sections) {
-      for (const auto& [name, value] : section.fields) {
-        key.assign(section.protocol).append("_").append(name);
-        Field& field = Lookup(key, section.protocol, name);
+    for (const Section* section : merged_) {
+      for (const auto& [field, value] : section->samples) {
         // A name repeated within a section would repeat the series.
-        if (!field.selected || field.generation == generation_) continue;
-        field.generation = generation_;
-        out.Untyped(field.metric, field.help, {}, value);
+        if (field->generation == generation_) continue;
+        field->generation = generation_;
+        out.Untyped(field->metric, field->help, {}, value);
       }
     }
   }
@@ -150,47 +191,182 @@ class NetstatCollector : public Collector {
  private:
   struct Field {
     bool selected = false;
+    std::string key;  // "<Protocol>_<Name>"
     std::string metric;
     std::string help;
     uint64_t generation = 0;
   };
 
-  // A protocol read again replaces the earlier one, as node_exporter's map
-  // merge does (snmp over netstat, snmp6 over both).
-  static void Merge(std::vector<NetStatSection>& into, std::vector<NetStatSection> more) {
-    for (auto& s : more) {
+  // One file: its descriptor, this scrape's content, and the Field of each
+  // name position seen last time (the layout is the kernel's and does not
+  // change, so this finds every field without hashing).
+  struct File {
+    explicit File(std::string path) : file(std::move(path)) {}
+    CachedFile file;
+    std::string buf;
+    std::vector<Field*> slots;
+  };
+
+  // One protocol of one file: its selected, valid samples in file order.
+  struct Section {
+    std::string_view protocol;
+    std::vector<std::pair<Field*, double>> samples;
+  };
+
+  Section& NewSection(std::string_view protocol) {
+    if (pool_used_ == pool_.size()) pool_.emplace_back();
+    Section& s = pool_[pool_used_++];
+    s.protocol = protocol;
+    s.samples.clear();
+    return s;
+  }
+
+  // Appends this file's sections. With `merge`, a protocol read again
+  // replaces the earlier one in place, as node_exporter's map merge does
+  // (snmp over netstat, snmp6 over both); the first file's are all kept, as
+  // ParseNetStats returns them.
+  void Merge(size_t first_of_file, bool merge) {
+    for (size_t i = first_of_file; i < pool_used_; ++i) {
+      Section* s = &pool_[i];
       bool replaced = false;
-      for (auto& existing : into) {
-        if (existing.protocol == s.protocol) {
-          existing = std::move(s);
+      for (auto& existing : merged_) {
+        if (!merge) break;
+        if (existing->protocol == s->protocol) {
+          existing = s;
           replaced = true;
           break;
         }
       }
-      if (!replaced) into.push_back(std::move(s));
+      if (!replaced) merged_.push_back(s);
     }
   }
 
-  // The field names never change while the kernel runs, so the regex runs
-  // once per name, not once per scrape.
-  Field& Lookup(const std::string& key, const std::string& protocol, const std::string& name) {
-    auto it = fields_cache_.find(key);
-    if (it != fields_cache_.end()) return it->second;
-    Field f;
-    f.selected = std::regex_search(key, fields_);
-    if (f.selected) {
-      f.metric = "node_netstat_" + key;
-      f.help = fmt::format("Statistic {}{}.", protocol, name);
+  // key == protocol + "_" + name, without building it.
+  static bool KeyIs(std::string_view key, std::string_view protocol, std::string_view name) {
+    return key.size() == protocol.size() + 1 + name.size() && key.substr(0, protocol.size()) == protocol &&
+           key[protocol.size()] == '_' && key.substr(protocol.size() + 1) == name;
+  }
+
+  Field& Lookup(File& file, size_t slot, std::string_view protocol, std::string_view name) {
+    if (slot < file.slots.size()) {
+      if (Field* f = file.slots[slot]; f && KeyIs(f->key, protocol, name)) return *f;
+    } else {
+      file.slots.resize(slot + 1, nullptr);
     }
-    return fields_cache_.emplace(key, std::move(f)).first->second;
+    key_.assign(protocol).append("_").append(name);
+    auto it = fields_cache_.find(key_);
+    if (it == fields_cache_.end()) {
+      Field f;
+      f.key = key_;
+      // The field names never change while the kernel runs, so the regex
+      // runs once per name, not once per scrape.
+      f.selected = std::regex_search(key_, fields_);
+      if (f.selected) {
+        f.metric = "node_netstat_" + key_;
+        f.help = fmt::format("Statistic {}{}.", protocol, name);
+      }
+      it = fields_cache_.emplace(key_, std::move(f)).first;
+    }
+    file.slots[slot] = &it->second;
+    return it->second;
+  }
+
+  // Adds the field's sample to `section` when selected; a value ParseDouble
+  // rejects is a problem whether or not the field is selected.
+  void AddValue(Section& section, Field& field, std::string_view value, std::string_view protocol,
+                std::string_view name, std::vector<std::string>& problems) {
+    if (field.selected) {
+      if (auto v = ParseDouble(value)) {
+        section.samples.emplace_back(&field, *v);
+        return;
+      }
+    } else if (IsNumber(value)) {
+      return;
+    }
+    problems.push_back(fmt::format("invalid value '{}' for {}{}", value, protocol, name));
+  }
+
+  // As ParseNetStats.
+  void ParseNetStatsFile(File& file, bool merge, std::vector<std::string>& problems) {
+    size_t first = pool_used_;
+    size_t slot = 0;
+    std::string_view rest = file.buf, line, next;
+    bool have_line = NextLine(rest, line);
+    while (have_line) {
+      SplitFields(line, names_);
+      if (names_.empty()) {
+        have_line = NextLine(rest, line);
+        continue;
+      }
+      std::string_view protocol = SectionName(names_[0]);
+      values_.clear();
+      bool have_next = NextLine(rest, next);
+      if (have_next) SplitFields(next, values_);
+      // The values line must belong to the same section; otherwise this line
+      // is an orphan and the next one may start a good pair.
+      if (protocol.empty() || values_.empty() || values_[0] != names_[0]) {
+        problems.push_back(fmt::format("no values line for '{}'", line));
+        line = next;
+        have_line = have_next;
+        continue;
+      }
+      have_line = NextLine(rest, line);
+      if (names_.size() != values_.size()) {
+        problems.push_back(fmt::format("field count mismatch in section {}", protocol));
+        continue;
+      }
+      Section& section = NewSection(protocol);
+      for (size_t k = 1; k < names_.size(); ++k) {
+        Field& field = Lookup(file, slot++, protocol, names_[k]);
+        if (field.selected || !IsNumber(values_[k])) {
+          AddValue(section, field, values_[k], protocol, names_[k], problems);
+        }
+      }
+    }
+    Merge(first, merge);
+  }
+
+  // As ParseSnmp6.
+  void ParseSnmp6File(File& file, std::vector<std::string>& problems) {
+    size_t first = pool_used_;
+    size_t slot = 0;
+    std::string_view rest = file.buf, line;
+    while (NextLine(rest, line)) {
+      SplitFields(line, names_);
+      if (names_.size() < 2) continue;
+      auto six = names_[0].find('6');
+      if (six == std::string_view::npos) continue;
+      std::string_view protocol = names_[0].substr(0, six + 1);
+      std::string_view name = names_[0].substr(six + 1);
+      Section* section = nullptr;
+      for (size_t i = first; i < pool_used_; ++i) {
+        if (pool_[i].protocol == protocol) section = &pool_[i];
+      }
+      Field& field = Lookup(file, slot++, protocol, name);
+      std::optional<double> value;
+      if (field.selected || !IsNumber(names_[1])) {
+        value = ParseDouble(names_[1]);
+        if (!value) {
+          problems.push_back(fmt::format("invalid value '{}' for {}", names_[1], names_[0]));
+          continue;  // as ParseSnmp6: a bad line does not start a section
+        }
+      }
+      if (!section) section = &NewSection(protocol);
+      if (field.selected) section->samples.emplace_back(&field, *value);
+    }
+    Merge(first, /*merge=*/true);
   }
 
   std::regex fields_;
-  CachedFile netstat_;
-  CachedFile snmp_;
-  CachedFile snmp6_;
-  std::string buf_;
-  std::unordered_map<std::string, Field> fields_cache_;
+  File netstat_;
+  File snmp_;
+  File snmp6_;
+  std::unordered_map<std::string, Field> fields_cache_;  // nodes: Field* stay valid
+  std::deque<Section> pool_;  // this scrape's sections (storage reused)
+  size_t pool_used_ = 0;
+  std::vector<Section*> merged_;
+  std::vector<std::string_view> names_, values_;
+  std::string key_;
   uint64_t generation_ = 0;
 };
 

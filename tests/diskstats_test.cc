@@ -373,21 +373,5 @@ TEST(DiskstatsCollector, RotationalNeedsTheWholeQueueDirectory) {
   EXPECT_EQ(rotational(), "0");
 }
 
-// Writes both collectors' output on node_exporter's own fixtures to the file
-// named by NODE_AGENT_CONFORMANCE_DUMP, for conformance/compare.py.
-TEST(DiskstatsConformance, DumpForCompare) {
-  const char* out = std::getenv("NODE_AGENT_CONFORMANCE_DUMP");
-  const char* root = std::getenv("NODE_AGENT_CONFORMANCE_FIXTURES");
-  if (!out || !root) GTEST_SKIP() << "NODE_AGENT_CONFORMANCE_DUMP/_FIXTURES not set";
-  Paths paths = FixturePaths(root);
-  MetricSet set;
-  for (const char* name : {"diskstats", "nvme"}) {
-    const CollectorInfo* info = FindCollector(name);
-    ASSERT_NE(info, nullptr) << name;
-    info->create(paths)->Collect(set);
-  }
-  std::ofstream(out) << testing::Serialize(set);
-}
-
 }  // namespace
 }  // namespace node_agent

@@ -19,6 +19,8 @@ using testing::Value;
 
 constexpr double kAbsent = -12345.678;
 
+bool set_has_speed(const MetricSet& set) { return set.Find("node_network_speed_bytes") != nullptr; }
+
 TEST(ParseSysfsInt, GoBaseZeroSemantics) {
   EXPECT_EQ(ParseSysfsInt("1500"), 1500);
   EXPECT_EQ(ParseSysfsInt("-1"), -1);
@@ -240,6 +242,132 @@ TEST(NetclassCollector, DynamicAttrsRereadStaticOnesCachedUntilRecreated) {
   MetricSet e;
   c->Collect(e);
   EXPECT_EQ(SampleCount(e, "node_network_up"), 0u);
+}
+
+// Attribute descriptors stay open between scrapes and are re-read with
+// pread: values written in place are seen, a re-created device is read from
+// its new files (not the old, still open ones), and nothing leaks.
+size_t OpenFds() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
+TEST(NetclassCollector, KeepsAttributesOpenAndFollowsRecreatedDevice) {
+  TempDir dir;
+  WriteIface(dir, "veth0", 7);
+  size_t before = OpenFds();
+  auto c = CreateNetclassCollector(FixturePaths(dir.path()), NetclassOptions{});
+  MetricSet a;
+  c->Collect(a);
+  // The dirfd and the 5 dynamic attributes present (mtu, operstate, flags,
+  // address, iflink); the 14 absent ones hold no descriptor.
+  EXPECT_EQ(OpenFds(), before + 6);
+  EXPECT_EQ(Value(a, "node_network_mtu_bytes", {{"device", "veth0"}}), 1500.0);
+
+  dir.Write("sys/class/net/veth0/mtu", "9001\n");  // in place: same inode
+  MetricSet b;
+  c->Collect(b);
+  EXPECT_EQ(Value(b, "node_network_mtu_bytes", {{"device", "veth0"}}), 9001.0);
+  EXPECT_EQ(OpenFds(), before + 6);
+
+  // Re-created: the old directory's files stay readable through the kept
+  // descriptors (a regular file system), so only the inode check sees it.
+  WriteIface(dir, "veth0.new", 9, "1400");
+  dir.Write("sys/class/net/veth0.new/speed", "1000\n");
+  std::filesystem::remove_all(dir.path() + "/sys/class/net/veth0");
+  std::filesystem::rename(dir.path() + "/sys/class/net/veth0.new",
+                          dir.path() + "/sys/class/net/veth0");
+  MetricSet d;
+  c->Collect(d);
+  EXPECT_EQ(Value(d, "node_network_mtu_bytes", {{"device", "veth0"}}), 1400.0);
+  EXPECT_EQ(Value(d, "node_network_iface_link", {{"device", "veth0"}}), 9.0);
+  EXPECT_EQ(Value(d, "node_network_speed_bytes", {{"device", "veth0"}}), 125000000.0);
+  EXPECT_EQ(OpenFds(), before + 7);
+
+  std::filesystem::remove_all(dir.path() + "/sys/class/net/veth0");
+  MetricSet e;
+  c->Collect(e);
+  EXPECT_EQ(SampleCount(e, "node_network_up"), 0u);
+  EXPECT_EQ(OpenFds(), before);
+}
+
+// A read that fails (EINVAL for a down link's speed; here EISDIR) leaves the
+// attribute out for that scrape only: it is tried again every scrape.
+TEST(NetclassCollector, FailingAttributeComesBack) {
+  TempDir dir;
+  WriteIface(dir, "eth0", 2);
+  std::filesystem::create_directories(dir.path() + "/sys/class/net/eth0/speed");
+  auto c = CreateNetclassCollector(FixturePaths(dir.path()), NetclassOptions{});
+  MetricSet a;
+  c->Collect(a);
+  EXPECT_EQ(set_has_speed(a), false);
+  MetricSet b;
+  c->Collect(b);
+  EXPECT_EQ(set_has_speed(b), false);
+
+  std::filesystem::remove(dir.path() + "/sys/class/net/eth0/speed");
+  dir.Write("sys/class/net/eth0/speed", "100\n");
+  MetricSet d;
+  c->Collect(d);
+  EXPECT_EQ(Value(d, "node_network_speed_bytes", {{"device", "eth0"}}), 12500000.0);
+  dir.Write("sys/class/net/eth0/speed", "-1\n");  // in place, e.g. link down
+  MetricSet e;
+  c->Collect(e);
+  EXPECT_EQ(Value(e, "node_network_speed_bytes", {{"device", "eth0"}}), -125000.0);
+}
+
+// A device attribute file never appears later on sysfs, so one found missing
+// is not looked for again until the device is re-created.
+TEST(NetclassCollector, AbsentAttributeSkippedUntilRecreated) {
+  TempDir dir;
+  WriteIface(dir, "eth0", 2);
+  auto c = CreateNetclassCollector(FixturePaths(dir.path()), NetclassOptions{});
+  MetricSet a;
+  c->Collect(a);
+  EXPECT_EQ(Value(a, "node_network_carrier", {{"device", "eth0"}}), kAbsent);
+  dir.Write("sys/class/net/eth0/carrier", "1\n");
+  MetricSet b;
+  c->Collect(b);
+  EXPECT_EQ(Value(b, "node_network_carrier", {{"device", "eth0"}}), kAbsent);
+
+  WriteIface(dir, "eth0.new", 2);
+  dir.Write("sys/class/net/eth0.new/carrier", "1\n");
+  std::filesystem::remove_all(dir.path() + "/sys/class/net/eth0");
+  std::filesystem::rename(dir.path() + "/sys/class/net/eth0.new", dir.path() + "/sys/class/net/eth0");
+  MetricSet d;
+  c->Collect(d);
+  EXPECT_EQ(Value(d, "node_network_carrier", {{"device", "eth0"}}), 1.0);
+}
+
+// Past the descriptor budget devices are read open-read-close, with the same
+// values; ignored devices hold nothing.
+TEST(NetclassCollector, FdBudgetFallsBackToOpenReadClose) {
+  TempDir dir;
+  WriteIface(dir, "eth0", 2);
+  WriteIface(dir, "eth1", 3);
+  WriteIface(dir, "lo", 1);
+  size_t before = OpenFds();
+  NetclassOptions o;
+  o.max_cached_fds = 19;  // one device's share
+  o.ignored_devices = "^lo$";
+  auto c = CreateNetclassCollector(FixturePaths(dir.path()), o);
+  MetricSet a;
+  c->Collect(a);
+  EXPECT_EQ(OpenFds(), before + 2 + 5);  // two dirfds, eth0's attributes
+  EXPECT_EQ(SampleCount(a, "node_network_up"), 2u);
+  // Replaced by rename: an open-read-close device sees it at once.
+  dir.Write("sys/class/net/eth1/mtu.tmp", "1280\n");
+  std::filesystem::rename(dir.path() + "/sys/class/net/eth1/mtu.tmp",
+                          dir.path() + "/sys/class/net/eth1/mtu");
+  dir.Write("sys/class/net/eth0/mtu", "9000\n");
+  MetricSet b;
+  c->Collect(b);
+  EXPECT_EQ(Value(b, "node_network_mtu_bytes", {{"device", "eth0"}}), 9000.0);
+  EXPECT_EQ(Value(b, "node_network_mtu_bytes", {{"device", "eth1"}}), 1280.0);
+  EXPECT_EQ(Value(b, "node_network_iface_id", {{"device", "eth1"}}), 3.0);
+  c.reset();
+  EXPECT_EQ(OpenFds(), before);
 }
 
 // node_exporter's conformance fixture holds sys/class/net/eth0 as a plain file

@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <optional>
+#include <regex>
+#include <set>
+
 #include "tests/sysnet_test_util.h"
 #include "tests/test_util.h"
 
@@ -157,6 +163,108 @@ TEST(NetstatCollector, RepeatedProtocolReplacesEarlierAndNoDuplicateSeries) {
   c->Collect(out);
   EXPECT_EQ(SampleCount(out, "node_netstat_Tcp_CurrEstab"), 1u);
   EXPECT_EQ(Value(out, "node_netstat_Tcp_CurrEstab"), 5);
+}
+
+// The collector's output as it was computed before the per-position field
+// cache: ParseNetStats/ParseSnmp6, merged by protocol, each key's first valid
+// occurrence, selected by the regex.
+std::string ReferenceExposition(const std::string& netstat, const std::string& snmp,
+                                const std::optional<std::string>& snmp6, const std::string& fields) {
+  auto sections = ParseNetStats(netstat);
+  auto merge = [&](std::vector<NetStatSection> more) {
+    for (auto& s : more) {
+      auto it = std::find_if(sections.begin(), sections.end(),
+                             [&](const NetStatSection& e) { return e.protocol == s.protocol; });
+      if (it != sections.end()) {
+        *it = std::move(s);
+      } else {
+        sections.push_back(std::move(s));
+      }
+    }
+  };
+  merge(ParseNetStats(snmp));
+  if (snmp6) merge(ParseSnmp6(*snmp6));
+  std::regex re(fields);
+  std::set<std::string> done;
+  MetricSet set;
+  for (const auto& s : sections) {
+    for (const auto& [name, value] : s.fields) {
+      std::string key = s.protocol + "_" + name;
+      if (!std::regex_search(key, re) || !done.insert(key).second) continue;
+      set.Untyped("node_netstat_" + key, "Statistic " + s.protocol + name + ".", {}, value);
+    }
+  }
+  return testing::Serialize(set);
+}
+
+// One collector scraping files whose values, layout and malformations change
+// between scrapes gives, every time, what parsing from scratch gives.
+TEST(NetstatCollector, CachedLayoutMatchesParsingFromScratch) {
+  struct Files {
+    std::string netstat, snmp;
+    std::optional<std::string> snmp6;  // always set: see Snmp6OptionalOthersRequired for none
+  };
+  const std::string netstat =
+      "TcpExt: SyncookiesSent ListenDrops TCPTimeouts ListenOverflows\n"
+      "TcpExt: 1 2 3 4\n"
+      "IpExt: InNoRoutes InOctets OutOctets\n"
+      "IpExt: 0 10 20\n";
+  const std::string snmp =
+      "Ip: Forwarding InReceives InErrors\n"
+      "Ip: 1 100 0\n"
+      "Tcp: ActiveOpens MaxConn CurrEstab InErrs\n"
+      "Tcp: 5 -1 7 0\n"
+      "Udp: InDatagrams NoPorts InErrors\n"
+      "Udp: 1 2 3\n";
+  const std::string snmp6 =
+      "Ip6InReceives 5\nIp6InOctets 99\nIcmp6InMsgs 3\nUdp6InDatagrams 4\nIp6OutOctets 77\n"
+      "Udp6InErrors 1\nUdpLite6InErrors 0\n";
+  const std::vector<Files> scrapes = {
+      {netstat, snmp, snmp6},
+      // Same layout, new values.
+      {"TcpExt: SyncookiesSent ListenDrops TCPTimeouts ListenOverflows\nTcpExt: 11 12 13 14\n"
+       "IpExt: InNoRoutes InOctets OutOctets\nIpExt: 0 110 120\n",
+       "Ip: Forwarding InReceives InErrors\nIp: 2 200 1\nTcp: ActiveOpens MaxConn CurrEstab InErrs\n"
+       "Tcp: 6 -1 8 1\nUdp: InDatagrams NoPorts InErrors\nUdp: 4 5 6\n",
+       "Ip6InReceives 6\nIp6InOctets 100\nIcmp6InMsgs 4\nUdp6InDatagrams 5\nIp6OutOctets 78\n"
+       "Udp6InErrors 2\nUdpLite6InErrors 1\n"},
+      // Fields reordered, removed and added; sections swapped; names of one
+      // protocol at positions another's held.
+      {"IpExt: OutOctets InOctets\nIpExt: 21 11\n"
+       "TcpExt: TCPTimeouts ListenDrops SyncookiesRecv ListenOverflows SyncookiesSent\nTcpExt: 3 2 9 4 1\n",
+       "Tcp: ActiveOpens CurrEstab\nTcp: 5 7\nIp: InReceives Forwarding\nIp: 100 1\n",
+       "Icmp6InMsgs 3\nIp6InReceives 5\nIp6OutOctets 77\nIp6InOctets 99\n"},
+      // Malformed: bad values (selected and not), an orphan names line, a
+      // count mismatch, a name repeated in a section, a protocol repeated in
+      // one file and across files, bad and '6'-less snmp6 lines, extra columns.
+      {"TcpExt: SyncookiesSent ListenDrops TCPTimeouts Foo\nTcpExt: 1 x 3 y\n"
+       "Orphan: A B\n"
+       "IpExt: InOctets OutOctets\nIpExt: 10\n"
+       "TcpExt: ListenDrops ListenDrops TCPTimeouts\nTcpExt: 7 8 9\n"
+       "Tcp: CurrEstab\nTcp: 42\n\n",
+       "Ip: Forwarding InReceives\nIp: 1 2e3\nTcp: CurrEstab CurrEstab InErrs\nTcp: bad 6 0x10\n"
+       "Udp: InDatagrams\nUdp: 1\nUdp: NoPorts\nUdp: 2\n",
+       "Ip6InReceives 5 extra\nIp6InOctets nope\nIcmp6InMsgs\nNoSixHere 3\nUdpLite6InErrors -0\n"
+       "Ip6OutOctets 1e400\nIp6InReceives 6\nIcmp6OutMsgs 8\n"},
+      // Back to the first layout.
+      {netstat, snmp, snmp6},
+  };
+  for (const std::string& fields : {std::string(kNetstatDefaultFields), std::string(".*"), std::string("Ip6|_In")}) {
+    TempDir dir;
+    NetstatOptions o;
+    o.fields = fields;
+    auto c = NewNetstatCollector(FixturePaths(dir.path()), o);
+    for (size_t i = 0; i < scrapes.size(); ++i) {
+      const Files& f = scrapes[i];
+      dir.Write("proc/net/netstat", f.netstat);
+      dir.Write("proc/net/snmp", f.snmp);  // in place, as the kernel's files stay
+      dir.Write("proc/net/snmp6", *f.snmp6);
+      MetricSet out;
+      c->Collect(out);
+      EXPECT_EQ(testing::Serialize(out), ReferenceExposition(f.netstat, f.snmp, f.snmp6, fields))
+          << "fields " << fields << ", scrape " << i;
+    }
+  }
 }
 
 // node_exporter 1.12's own output on its fixture tree, series by series.

@@ -74,6 +74,10 @@ def wait_http(port, path='/metrics', host='127.0.0.1', timeout=10.0, proc=None):
 def start_agent(*args, port=None):
     port = port or free_port()
     argv = [AGENT, f'--web.listen-address=127.0.0.1:{port}'] + list(args)
+    # A test agent never follows (or writes beside) this machine's real Ray
+    # files unless the test asks for Ray discovery itself.
+    if not any(a.startswith('--ray.sd-file') for a in args):
+        argv.append('--ray.sd-file=')
     p = Process(argv)
     wait_http(port, proc=p)
     return p, port

@@ -111,15 +111,6 @@ def render(expr, instance='.*', ray_node_type='.*'):
     return out
 
 
-def no_follower_flags():
-    """Flags that keep the agents' Ray discovery follower off this machine's
-    /tmp/ray (the test writes its own static file_sd file), where the agent has
-    the follower."""
-    r = subprocess.run([AGENT, '--help'], capture_output=True, text=True, timeout=30)
-    # Two arguments: CLI11 may read '--ray.sd-file=' as a missing value.
-    return ['--ray.sd-file', ''] if '--ray.sd-file' in r.stdout + r.stderr else []
-
-
 def fixture_agents():
     """[(name, flags)] of the fixture-tree agents."""
     if os.path.isdir(NE_FIXTURES) and os.environ.get('NODE_AGENT_RAY_FIXTURES') != 'own':
@@ -339,13 +330,12 @@ class DashboardQueriesTest(unittest.TestCase):
         cls.agents = []
         cls.prom = None
         try:
-            quiet = no_follower_flags()
-            live, live_port = start_agent(*quiet)
+            live, live_port = start_agent()
             cls.agents.append(live)
             cls.head = f'127.0.0.1:{live_port}'
             cls.workers = {}
             for name, flags in fixture_agents():
-                agent, port = start_agent(*flags, *quiet)
+                agent, port = start_agent(*flags)
                 cls.agents.append(agent)
                 cls.workers[f'127.0.0.1:{port}'] = name
             groups = [{'targets': [cls.head], 'labels': {'job': 'node', 'ray_node_type': 'head'}}]
