@@ -91,6 +91,32 @@ if have setpriv && have curl && [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&
   }
   check "unprivileged (nobody, no capabilities, no_new_privs): the same collectors succeed as for root" unprivileged
   for p in "${pids[@]: -2}"; do stop "$p"; done
+  # The head node: Ray's /tmp/ray belongs to the Ray user (uid 1000 on the AMIs) and Ray
+  # makes it mode 0777; the agent's own user writes its file_sd fragment there.
+  ray=$tmp/ray
+  chmod 0711 "$tmp"   # nobody must reach $tmp/ray, as it reaches /tmp/ray
+  mkdir -m 0777 "$ray" && chown 1000:1000 "$ray" && chmod 0777 "$ray"
+  echo '[{"labels": {"job": "ray"}, "targets": ["127.0.0.1:8080", "10.0.1.57:8080"]}]' \
+    >"$ray/prom_metrics_service_discovery.json"
+  chmod 0644 "$ray/prom_metrics_service_discovery.json"
+  port=$(free_port)
+  setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups --inh-caps=-all --bounding-set=-all \
+    --no-new-privs "$bin_file" --web.listen-address="127.0.0.1:$port" \
+    --ray.sd-file="$ray/prom_metrics_service_discovery.json" >"$tmp/ray.log" 2>&1 &
+  pid=$!; pids+=("$pid")
+  ray_fragment() {
+    local _
+    for _ in $(seq 50); do
+      if grep -q "10.0.1.57:$port" "$ray/node_agent_service_discovery.json" 2>/dev/null; then
+        [ "$(stat -c %a "$ray/node_agent_service_discovery.json")" = 644 ] && return 0
+        echo "fragment not mode 0644"; return 1
+      fi
+      sleep 0.1
+    done
+    cat "$tmp/ray.log"; return 1
+  }
+  check "unprivileged: writes the file_sd fragment (0644) into a Ray-owned mode 0777 /tmp/ray" ray_fragment
+  stop "$pid"
 else
   skip "unprivileged run (needs root, setpriv, curl, a nobody user)"
 fi
