@@ -26,8 +26,8 @@ version=${1:-$(sed -nE 's/^project\(node-agent VERSION ([^ )]+).*/\1/p' CMakeLis
   { echo "package.sh: bad VERSION '$version' (digits first; letters, digits, . + ~ only)" >&2; exit 2; }
 arch=${ARCH:-$(uname -m)}
 case $arch in
-  x86_64|amd64)  arch=x86_64  deb_arch=amd64 go_arch=amd64 ;;
-  aarch64|arm64) arch=aarch64 deb_arch=arm64 go_arch=arm64 ;;
+  x86_64|amd64)  arch=x86_64  deb_arch=amd64 go_arch=amd64 elf='x86-64' ;;
+  aarch64|arm64) arch=aarch64 deb_arch=arm64 go_arch=arm64 elf='ARM aarch64' ;;
   *) echo "package.sh: unsupported ARCH $arch (x86_64 or aarch64)" >&2; exit 2 ;;
 esac
 jobs=${JOBS:-$(nproc)}
@@ -44,7 +44,7 @@ trap 'rm -rf "$stage"' EXIT
 # 1. The static binary.
 build="build-static"
 cmake_args=()
-if [ "$arch" != "$(uname -m)" ]; then
+if [ "$arch" != "$(uname -m)" ] && [ -z "${BINARY:-}" ]; then
   build=build-static-$arch
   toolchain=${TOOLCHAIN:-packaging/cmake/toolchain-$arch.cmake}
   [ -f "$toolchain" ] || { echo "package.sh: cross-building $arch needs $toolchain" >&2; exit 1; }
@@ -67,6 +67,7 @@ if readelf -d "$bin" 2>/dev/null | grep -q NEEDED || ! file -b "$bin" | grep -qE
   file "$bin" >&2
   exit 1
 fi
+file -b "$bin" | grep -q "$elf" || { echo "package.sh: $bin is not an $arch binary: $(file -b "$bin")" >&2; exit 1; }
 
 mkdir -p "$dist"
 cp "$bin" "$dist/node-agent-$arch"
