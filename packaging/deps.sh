@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages node-agent builds and tests with, only
 # those missing. Run as root (or with sudo available).
-#   packaging/deps.sh          build dependencies
-#   packaging/deps.sh --test   build + test dependencies (Prometheus + promtool, node_exporter, PyYAML)
+#   packaging/deps.sh          build dependencies (incl. packaging/package.sh's: dpkg-dev
+#                              for the prometheus-cpp source package, rpm for rpmbuild, file)
+#   packaging/deps.sh --test   build + test dependencies (Prometheus + promtool, node_exporter,
+#                              PyYAML; for tests/packaging: rpmlint, createrepo-c, dnf, lintian,
+#                              busybox-static, systemd for systemd-analyze)
 set -euo pipefail
 build_pkgs=(cmake ninja-build g++ pkg-config git
             prometheus-cpp-dev libboost-dev libsensors-dev libfmt-dev nlohmann-json3-dev
-            libcli11-dev zlib1g-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev)
-test_pkgs=(prometheus prometheus-node-exporter curl python3 python3-yaml)
+            libcli11-dev zlib1g-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
+            dpkg-dev rpm file binutils)
+test_pkgs=(prometheus prometheus-node-exporter curl python3 python3-yaml
+           rpmlint createrepo-c dnf lintian busybox-static systemd)
 pkgs=("${build_pkgs[@]}")
 [ "${1:-}" = "--test" ] && pkgs+=("${test_pkgs[@]}")
 

@@ -3,7 +3,10 @@
 #   unit tests (GoogleTest, via ctest), the same under ASan+UBSan, end-to-end
 #   tests (real HTTP clients, a real Prometheus, the reference node_exporter),
 #   bench/compare --quick (node-agent beside node_exporter; no timing assertions),
-#   and node_exporter conformance when ../shared is beside the checkout.
+#   the packages (packaging/package.sh, then tests/packaging/run.sh: static
+#   binary, unit score, rpmlint, dnf --installroot, dpkg --root, install.sh),
+#   and node_exporter conformance when ../shared is beside the checkout (also
+#   for the static binary of the packages).
 # Ends with 'N passed, M failed' over the steps; exit 0 only when all passed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -45,7 +48,8 @@ e2e() { python3 -m unittest discover -s tests/e2e -p 'test_*.py' -v; }
 # node-agent beside node_exporter and the naive floor; checks only that every
 # figure came out (no timing assertions).
 compare_quick() { bench/compare --quick; }
-conformance() { "$shared/conformance/run.sh" "$root/build/node-agent" "$1"; }
+conformance() { "$shared/conformance/run.sh" "${2:-$root/build/node-agent}" "$1"; }
+packaging() { JOBS=$jobs packaging/package.sh && tests/packaging/run.sh; }
 
 if ! packaging/deps.sh --test; then
   echo "dependency installation failed"
@@ -58,9 +62,11 @@ step build-asan build_asan
 step unit-asan unit_asan
 step e2e e2e
 step bench-compare compare_quick
+step packaging packaging
 if [ -x "$shared/conformance/run.sh" ]; then
   step conformance-hardware conformance hardware
   step conformance-system conformance system
+  step conformance-static conformance hardware "$root/dist/node-agent-$(uname -m)"
 else
   echo "=== conformance: skipped ($shared/conformance not present)"
 fi
