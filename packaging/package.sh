@@ -96,6 +96,7 @@ printf 'node-agent (%s) unstable; urgency=medium\n\n  * Release %s.\n\n -- %s  %
   "$version" "$version" "$(sed -n 's/^Maintainer: //p' packaging/deb/control.in)" \
   "$(date -u -R -d "@$SOURCE_DATE_EPOCH")" | gzip -9n >"$d/usr/share/doc/node-agent/changelog.gz"
 install -D -m 0644 "$s/README.md" "$d/usr/share/doc/node-agent/README.md"
+install -D -m 0644 packaging/deb/lintian-overrides "$d/usr/share/lintian/overrides/node-agent"
 mkdir -p "$d/DEBIAN"
 size=$(du -sk --exclude=DEBIAN "$d" | cut -f1)
 sed -e "s/@VERSION@/$version/" -e "s/@ARCH@/$deb_arch/" -e "s/@SIZE@/$size/" \
