@@ -23,7 +23,7 @@ dist=$(realpath -m "${1:-dist/aarch64}")
 shared="$root/../shared"
 version=$(sed -nE 's/^project\(node-agent VERSION ([^ )]+).*/\1/p' CMakeLists.txt)
 bin=$dist/node-agent-aarch64
-qemu=qemu-aarch64-static
+qemu="qemu-aarch64-static"
 
 fails=0
 ok() { echo "ok   - $*"; }
@@ -67,14 +67,14 @@ else
   fail "binary: $(file -b "$bin")"
 fi
 a=$(rpm -qp --qf '%{ARCH}' "$rpm_file" 2>/dev/null)
-[ "$a" = aarch64 ] && ok "rpm: arch aarch64" || fail "rpm: arch '$a'"
+if [ "$a" = aarch64 ]; then ok "rpm: arch aarch64"; else fail "rpm: arch '$a'"; fi
 if rpm -qpR "$rpm_file" 2>/dev/null | grep -qE '\.so|rtld|libc'; then
   fail "rpm: requires a shared library: $(rpm -qpR "$rpm_file" | tr '\n' ' ')"
 else
   ok "rpm -qpR: no shared library"
 fi
 a=$(dpkg-deb -f "$deb_file" Architecture)
-[ "$a" = arm64 ] && ok "deb: Architecture arm64" || fail "deb: Architecture '$a'"
+if [ "$a" = arm64 ]; then ok "deb: Architecture arm64"; else fail "deb: Architecture '$a'"; fi
 mkdir "$tmp/tar" && tar -xzf "$tar_file" -C "$tmp/tar"
 if cmp -s "$tmp/tar/node-agent-$version.linux-arm64/node-agent" "$bin"; then
   ok "tarball: holds the binary"
