@@ -5,7 +5,14 @@
 #                              for the prometheus-cpp source package, rpm for rpmbuild, file)
 #   packaging/deps.sh --test   build + test dependencies (Prometheus + promtool, node_exporter,
 #                              PyYAML; for tests/packaging: rpmlint, createrepo-c, dnf, lintian,
-#                              busybox-static, systemd for systemd-analyze)
+#                              busybox-static, systemd for systemd-analyze), and --cross-aarch64's
+#   packaging/deps.sh --cross-aarch64
+#                              the aarch64 cross build (ARCH=aarch64 packaging/package.sh): adds
+#                              dpkg's arm64 architecture, Debian's g++-aarch64-linux-gnu, the
+#                              arm64 multiarch -dev packages the static link needs (libsensors,
+#                              zlib; fmt for its arch-specific CMake config) and
+#                              qemu-user-static to run the result (qemu-aarch64-static BINARY)
+# --test includes --cross-aarch64 (tests/run.sh cross-aarch64 step). Fast when all is installed.
 set -euo pipefail
 build_pkgs=(cmake ninja-build g++ pkg-config git
             prometheus-cpp-dev libboost-dev libsensors-dev libfmt-dev nlohmann-json3-dev
@@ -13,8 +20,20 @@ build_pkgs=(cmake ninja-build g++ pkg-config git
             dpkg-dev rpm file binutils)
 test_pkgs=(prometheus prometheus-node-exporter curl python3 python3-yaml
            rpmlint createrepo-c dnf lintian busybox-static systemd)
+# Header-only dependencies (Boost, CLI11, nlohmann-json) come from the host's
+# headers; prometheus-cpp's core is compiled for the target by the static build.
+cross_pkgs=(g++-aarch64-linux-gnu libsensors-dev:arm64 zlib1g-dev:arm64 libfmt-dev:arm64
+            qemu-user-static)
 pkgs=("${build_pkgs[@]}")
-[ "${1:-}" = "--test" ] && pkgs+=("${test_pkgs[@]}")
+cross=
+for arg in "$@"; do
+  case $arg in
+    --test) pkgs+=("${test_pkgs[@]}") cross=1 ;;
+    --cross-aarch64) cross=1 ;;
+    *) echo "deps.sh: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
+[ -n "$cross" ] && pkgs+=("${cross_pkgs[@]}")
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -24,6 +43,12 @@ done
 
 sudo=
 [ "$(id -u)" -ne 0 ] && sudo=sudo
+# The arm64 -dev packages are multiarch: dpkg must know the architecture first
+# (apt-get update below then fetches its package lists).
+if [ -n "$cross" ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  echo "adding dpkg architecture arm64" >&2
+  $sudo dpkg --add-architecture arm64
+fi
 echo "installing: ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq

@@ -5,6 +5,9 @@
 #   bench/compare --quick (node-agent beside node_exporter; no timing assertions),
 #   the packages (packaging/package.sh, then tests/packaging/run.sh: static
 #   binary, unit score, rpmlint, dnf --installroot, dpkg --root, install.sh),
+#   the aarch64 cross build (tests/packaging/cross-aarch64.sh: ARCH=aarch64
+#   packaging/package.sh into dist/aarch64/, the artifacts, a smoke test and, with
+#   ../shared, the hardware conformance profile under qemu-aarch64-static),
 #   and node_exporter conformance when ../shared is beside the checkout (also
 #   for the static binary of the packages).
 # Ends with 'N passed, M failed' over the steps; exit 0 only when all passed.
@@ -50,6 +53,9 @@ e2e() { python3 -m unittest discover -s tests/e2e -p 'test_*.py' -v; }
 compare_quick() { bench/compare --quick; }
 conformance() { "$shared/conformance/run.sh" "${2:-$root/build/node-agent}" "$1"; }
 packaging() { JOBS=$jobs packaging/package.sh && tests/packaging/run.sh; }
+# Builds only the node-agent target (prometheus-cpp's core with it) in
+# build-static-aarch64/, from the prometheus-cpp source already in build-cache/.
+cross_aarch64() { JOBS=$jobs tests/packaging/cross-aarch64.sh; }
 
 if ! packaging/deps.sh --test; then
   echo "dependency installation failed"
@@ -63,6 +69,7 @@ step unit-asan unit_asan
 step e2e e2e
 step bench-compare compare_quick
 step packaging packaging
+step cross-aarch64 cross_aarch64
 if [ -x "$shared/conformance/run.sh" ]; then
   step conformance-hardware conformance hardware
   step conformance-system conformance system
