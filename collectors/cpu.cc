@@ -244,13 +244,23 @@ void MergeCpuStats(std::map<int64_t, CpuStat>& cache,
   std::erase_if(cache, [&](const auto& kv) { return !seen.count(kv.first); });
 }
 
-std::vector<CpuInfo> ParseCpuInfo(std::string_view content, CpuInfoFormat format) {
+CpuInfoFormat DetectCpuInfoFormat(std::string_view content) {
+  for (auto line : Lines(content)) {
+    auto key = Trim(line.substr(0, line.find(':')));
+    if (key == "vendor_id" || key == "flags") return CpuInfoFormat::kX86;
+    if (key == "CPU implementer" || key == "Features") return CpuInfoFormat::kArm;
+  }
+  return kNativeCpuInfoFormat;
+}
+
+std::vector<CpuInfo> ParseCpuInfo(std::string_view content, std::optional<CpuInfoFormat> format) {
   auto lines = Lines(content);
   size_t first = 0;
   while (first < lines.size() && Trim(lines[first]).empty()) ++first;
   if (first == lines.size()) throw std::runtime_error("invalid cpuinfo file: empty");
-  return format == CpuInfoFormat::kArm ? ParseCpuInfoArm(lines, first)
-                                       : ParseCpuInfoX86(lines, first);
+  return format.value_or(DetectCpuInfoFormat(content)) == CpuInfoFormat::kArm
+             ? ParseCpuInfoArm(lines, first)
+             : ParseCpuInfoX86(lines, first);
 }
 
 std::optional<std::vector<uint32_t>> ParseCpuList(std::string_view content) {

@@ -54,7 +54,10 @@ struct CpuInfo {
 };
 
 // procfs picks the parser by build architecture: x86 for 386/amd64, ARM for
-// arm/arm64 (AWS Graviton).
+// arm/arm64 (AWS Graviton). node-agent picks it by the file's content instead
+// (DetectCpuInfoFormat): on a real host the two agree, since the kernel writes
+// its own architecture's layout, and a fixture tree from another architecture
+// (node_exporter's is x86) reads the same on an x86 and an aarch64 build.
 enum class CpuInfoFormat { kX86, kArm };
 #if defined(__aarch64__) || defined(__arm__)
 inline constexpr CpuInfoFormat kNativeCpuInfoFormat = CpuInfoFormat::kArm;
@@ -65,7 +68,10 @@ inline constexpr CpuInfoFormat kNativeCpuInfoFormat = CpuInfoFormat::kX86;
 // Throws std::runtime_error on content procfs rejects (no leading processor
 // line, non-numeric processor or cpu MHz).
 std::vector<CpuInfo> ParseCpuInfo(std::string_view content,
-                                  CpuInfoFormat format = kNativeCpuInfoFormat);
+                                  std::optional<CpuInfoFormat> format = std::nullopt);
+// x86 layout when a line starts with vendor_id or flags, ARM when one starts
+// with "CPU implementer" or Features; else the build architecture's.
+CpuInfoFormat DetectCpuInfoFormat(std::string_view content);
 
 // A kernel CPU list such as "0-3,8,10-11" (isolated, offline, online).
 // Empty input gives an empty list; nullopt when malformed.

@@ -188,6 +188,20 @@ TEST(ParseCpuInfo, ArmOldSingleCpuLayout) {
   EXPECT_THAT(info[0].flags, ElementsAre("swp", "half", "thumb"));
 }
 
+TEST(ParseCpuInfo, LayoutDetectedFromContent) {
+  EXPECT_EQ(DetectCpuInfoFormat("processor\t: 0\nvendor_id\t: GenuineIntel\n"), CpuInfoFormat::kX86);
+  EXPECT_EQ(DetectCpuInfoFormat("processor\t: 0\nflags\t\t: fpu vme\n"), CpuInfoFormat::kX86);
+  EXPECT_EQ(DetectCpuInfoFormat("processor\t: 0\nBogoMIPS\t: 243.75\nFeatures\t: fp asimd\n"),
+            CpuInfoFormat::kArm);
+  EXPECT_EQ(DetectCpuInfoFormat("processor\t: 0\nCPU implementer\t: 0x41\n"), CpuInfoFormat::kArm);
+  EXPECT_EQ(DetectCpuInfoFormat("processor\t: 0\n"), kNativeCpuInfoFormat);
+  // Without an explicit format an x86 file gets x86 parsing whatever the build.
+  auto info = ParseCpuInfo("processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: fpu aes\n");
+  ASSERT_EQ(info.size(), 1u);
+  EXPECT_EQ(info[0].vendor_id, "GenuineIntel");
+  EXPECT_EQ(info[0].flags, (std::vector<std::string>{"fpu", "aes"}));
+}
+
 TEST(ParseCpuInfo, RejectsMalformedFiles) {
   EXPECT_THROW(ParseCpuInfo("", CpuInfoFormat::kX86), std::runtime_error);
   EXPECT_THROW(ParseCpuInfo("vendor_id\t: x\n", CpuInfoFormat::kX86), std::runtime_error);
