@@ -21,6 +21,24 @@ Config DefaultConfig() {
   return config;
 }
 
+Scraper DefaultScraper() {
+  Config config = DefaultConfig();
+  std::vector<Scraper::Named> named;
+  for (const auto& name : config.enabled_collectors) {
+    named.push_back({name, FindCollector(name)->create(config.paths)});
+  }
+  return Scraper(std::move(named), {});
+}
+
+// The families of one scrape of this host, for the serialization benchmarks.
+std::vector<MetricFamily> OneDefaultScrape() {
+  Scraper scraper = DefaultScraper();
+  std::vector<MetricFamily> families;
+  std::string error;
+  scraper.Scrape({}, {}, families, error);
+  return families;
+}
+
 void BM_Collector(benchmark::State& state, const std::string& name) {
   Config config = DefaultConfig();
   auto collector = FindCollector(name)->create(config.paths);
@@ -36,12 +54,7 @@ void BM_Collector(benchmark::State& state, const std::string& name) {
 }
 
 void BM_ScrapeAllDefault(benchmark::State& state) {
-  Config config = DefaultConfig();
-  std::vector<Scraper::Named> named;
-  for (const auto& name : config.enabled_collectors) {
-    named.push_back({name, FindCollector(name)->create(config.paths)});
-  }
-  Scraper scraper(std::move(named), {});
+  Scraper scraper = DefaultScraper();
   size_t bytes = 0;
   for (auto _ : state) {
     std::vector<MetricFamily> families;
@@ -56,15 +69,7 @@ void BM_ScrapeAllDefault(benchmark::State& state) {
 BENCHMARK(BM_ScrapeAllDefault)->Unit(benchmark::kMicrosecond);
 
 void BM_SerializeFullScrape(benchmark::State& state) {
-  Config config = DefaultConfig();
-  std::vector<Scraper::Named> named;
-  for (const auto& name : config.enabled_collectors) {
-    named.push_back({name, FindCollector(name)->create(config.paths)});
-  }
-  Scraper scraper(std::move(named), {});
-  std::vector<MetricFamily> families;
-  std::string error;
-  scraper.Scrape({}, {}, families, error);
+  std::vector<MetricFamily> families = OneDefaultScrape();
   for (auto _ : state) {
     benchmark::DoNotOptimize(SerializeText(families));
   }
@@ -74,15 +79,7 @@ BENCHMARK(BM_SerializeFullScrape)->Unit(benchmark::kMicrosecond);
 // The same families through prometheus-cpp's ostream-based TextSerializer,
 // which the agent used before its own writer.
 void BM_SerializeFullScrapePrometheusCpp(benchmark::State& state) {
-  Config config = DefaultConfig();
-  std::vector<Scraper::Named> named;
-  for (const auto& name : config.enabled_collectors) {
-    named.push_back({name, FindCollector(name)->create(config.paths)});
-  }
-  Scraper scraper(std::move(named), {});
-  std::vector<MetricFamily> families;
-  std::string error;
-  scraper.Scrape({}, {}, families, error);
+  std::vector<MetricFamily> families = OneDefaultScrape();
   for (auto _ : state) {
     benchmark::DoNotOptimize(SerializeTextPrometheusCpp(families));
   }
@@ -91,15 +88,7 @@ BENCHMARK(BM_SerializeFullScrapePrometheusCpp)->Unit(benchmark::kMicrosecond);
 
 // gzip of a full scrape's text at zlib level state.range(0).
 void BM_Gzip(benchmark::State& state) {
-  Config config = DefaultConfig();
-  std::vector<Scraper::Named> named;
-  for (const auto& name : config.enabled_collectors) {
-    named.push_back({name, FindCollector(name)->create(config.paths)});
-  }
-  Scraper scraper(std::move(named), {});
-  std::vector<MetricFamily> families;
-  std::string error;
-  scraper.Scrape({}, {}, families, error);
+  std::vector<MetricFamily> families = OneDefaultScrape();
   std::string text = SerializeText(families);
   size_t out = 0;
   for (auto _ : state) {
