@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "collectors/log.h"
+#include "tests/log_capture.h"
 #include "tests/test_util.h"
 
 namespace node_agent {
@@ -241,8 +242,7 @@ MetricSet CollectOnce(Collector& c) {
 }
 
 TEST(CpuCollector, SecondsFromProcStat) {
-  std::vector<std::string> logs;
-  log::CaptureForTest(&logs);
+  testing::LogCapture logs;
   auto c = NewCpuCollector(testing::FixturePaths(kFixture), CpuOptions{});
   MetricSet set = CollectOnce(*c);
   EXPECT_DOUBLE_EQ(Value(set, "node_cpu_seconds_total", {{"cpu", "0"}, {"mode", "user"}}), 1.0);
@@ -263,15 +263,9 @@ TEST(CpuCollector, SecondsFromProcStat) {
   EXPECT_EQ(SampleCount(set, "node_cpu_guest_seconds_total"), 4u);
 
   // The malformed line is logged once at warn level, then at debug only.
-  auto warns = [&] {
-    return std::count_if(logs.begin(), logs.end(), [](const std::string& l) {
-      return l.find("level=warn") != std::string::npos && l.find("cpu2") != std::string::npos;
-    });
-  };
-  EXPECT_EQ(warns(), 1);
+  EXPECT_EQ(logs.Warnings("cpu2"), 1u);
   CollectOnce(*c);
-  EXPECT_EQ(warns(), 1);
-  log::CaptureForTest(nullptr);
+  EXPECT_EQ(logs.Warnings("cpu2"), 1u);
 }
 
 TEST(CpuCollector, GuestCanBeDisabled) {

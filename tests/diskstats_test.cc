@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "collectors/log.h"
+#include "tests/log_capture.h"
 #include "tests/test_util.h"
 
 namespace node_agent {
@@ -272,8 +273,7 @@ TEST(DiskstatsCollector, MalformedLineSkipsOnlyThatDeviceAndWarnsOnce) {
   t.Diskstats(
       "259 0 nvme0n1 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17\n"
       "259 2 nvme1n1 1 2 3 oops 5 6 7 8 9 10 11 12 13 14 15 16 17\n");
-  std::vector<std::string> logs;
-  log::CaptureForTest(&logs);
+  testing::LogCapture logs;
   auto c = NewDiskstatsCollector(t.paths(), {});
   for (int i = 0; i < 2; ++i) {
     MetricSet set;
@@ -281,14 +281,7 @@ TEST(DiskstatsCollector, MalformedLineSkipsOnlyThatDeviceAndWarnsOnce) {
     EXPECT_EQ(Value(set, "node_disk_reads_completed_total", Dev("nvme0n1")), 1);
     EXPECT_EQ(Value(set, "node_disk_reads_completed_total", Dev("nvme1n1")), kMissing);
   }
-  log::CaptureForTest(nullptr);
-  int warnings = 0;
-  for (const auto& l : logs) {
-    if (l.find("level=warn") != std::string::npos && l.find("nvme1n1") != std::string::npos) {
-      ++warnings;
-    }
-  }
-  EXPECT_EQ(warnings, 1);
+  EXPECT_EQ(logs.Warnings("nvme1n1"), 1u);
 }
 
 TEST(DiskstatsCollector, MissingDiskstatsFails) {

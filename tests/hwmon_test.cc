@@ -484,16 +484,14 @@ TEST(HwmonLibsensors, ReportsSyntaxErrorsAndGoesOn) {
 // ---- node_exporter's own e2e fixture, when the shared tree is present. ----
 
 TEST(HwmonCollector, NodeExporterE2EFixture) {
-  std::string root = std::string(NODE_AGENT_FIXTURES) + "/../../../shared/conformance/node_exporter/fixtures";
-  if (!std::filesystem::exists(root + "/sys/class/hwmon")) GTEST_SKIP() << "no shared fixtures";
+  std::string ne = testing::NodeExporterConformanceDir();
+  if (ne.empty()) GTEST_SKIP() << "../shared/conformance is not beside this checkout";
+  std::string root = ne + "/fixtures";
   HwmonOptions o;
   o.chip_include = "(applesmc|asus_nb_wmi|coretemp|hwmon4|ieee80211|nct6779)";
   auto c = NewHwmonCollector(FixturePaths(root), o);
   MetricSet set;
   c->Collect(set);
-  if (const char* out = std::getenv("NODE_AGENT_HWMON_DUMP")) {
-    std::ofstream(out) << testing::Serialize(set);
-  }
   EXPECT_EQ(Value(set, "node_hwmon_chip_names",
                   {{"chip", "ieee80211_phy0_mt7996_phy0_2"}, {"chip_name", "mt7996_phy0_2"}}),
             1.0);

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "collectors/log.h"
+#include "tests/log_capture.h"
 #include "tests/test_util.h"
 
 namespace node_agent {
@@ -294,8 +295,7 @@ TEST(NetdevCollector, MalformedLineSkippedAndLoggedOnce) {
                                 "  eth0: 10 1 0 0 0 0 0 0 20 2 0 0 0 0 0 0\n"
                                 "  eth1: garbage\n"
                                 "  eth2: 30 3 0 0 0 0 0 0 40 4 0 0 0 0 0 0\n");
-  std::vector<std::string> logs;
-  log::CaptureForTest(&logs);
+  testing::LogCapture logs;
   auto c = CreateNetdevCollector(FixturePaths(dir.path()), FileSource());
   for (int i = 0; i < 3; ++i) {
     MetricSet set;
@@ -303,14 +303,7 @@ TEST(NetdevCollector, MalformedLineSkippedAndLoggedOnce) {
     EXPECT_EQ(SampleCount(set, "node_network_receive_bytes_total"), 2u);
     EXPECT_EQ(Value(set, "node_network_receive_bytes_total", {{"device", "eth2"}}), 30.0);
   }
-  log::CaptureForTest(nullptr);
-  size_t warnings = 0;
-  for (const auto& line : logs) {
-    if (line.find("level=warn") != std::string::npos && line.find("eth1") != std::string::npos) {
-      ++warnings;
-    }
-  }
-  EXPECT_EQ(warnings, 1u);
+  EXPECT_EQ(logs.Warnings("eth1"), 1u);
 }
 
 TEST(NetdevCollector, RereadsTheKeptOpenFile) {

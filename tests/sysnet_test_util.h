@@ -1,6 +1,5 @@
-// Helpers for the netstat/sockstat/ethtool tests: node_exporter's conformance
-// data under ../shared (absent in a fresh checkout: tests skip) and a
-// series-level comparison of expositions.
+// Helpers for the netstat/sockstat/ethtool tests: a series-level comparison
+// of expositions.
 #pragma once
 
 #include <filesystem>
@@ -10,16 +9,9 @@
 #include <string>
 
 #include "collectors/fs.h"
+#include "tests/test_util.h"
 
 namespace node_agent::testing {
-
-// /work/shared/conformance/node_exporter beside the checkout, or "".
-inline std::string NodeExporterConformanceDir() {
-  auto dir = std::filesystem::path(NODE_AGENT_FIXTURES) / "../../../shared/conformance/node_exporter";
-  std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) return "";
-  return std::filesystem::canonical(dir, ec).string();
-}
 
 // "name{labels}" -> value for every sample line whose name starts with `prefix`.
 inline std::map<std::string, double> SamplesWithPrefix(const std::string& exposition, const std::string& prefix) {

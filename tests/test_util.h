@@ -16,6 +16,15 @@ inline std::string FixturePath(const std::string& rel) {
   return std::string(NODE_AGENT_FIXTURES) + "/" + rel;
 }
 
+// node_exporter's conformance data in ../shared/conformance/node_exporter beside
+// the checkout, or "" where it is absent (a fresh checkout: such tests skip).
+inline std::string NodeExporterConformanceDir() {
+  auto dir = std::filesystem::path(NODE_AGENT_FIXTURES) / "../../../shared/conformance/node_exporter";
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) return "";
+  return std::filesystem::canonical(dir, ec).string();
+}
+
 // Paths rooted at a fixture tree laid out like node_exporter's (proc/, sys/, udev/data).
 inline Paths FixturePaths(const std::string& root) {
   Paths p;

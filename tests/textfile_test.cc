@@ -11,6 +11,7 @@
 #include <map>
 
 #include "collectors/log.h"
+#include "tests/log_capture.h"
 #include "tests/test_util.h"
 
 namespace node_agent {
@@ -224,13 +225,11 @@ TEST(TextfileCollector, ExportsFixtureFamiliesWithTypesAndHelp) {
 }
 
 TEST(TextfileCollector, BadFilesAreSkippedAndFlagged) {
-  std::vector<std::string> logs;
-  log::CaptureForTest(&logs);
+  testing::LogCapture capture;
   std::string dir = FixturePath("textfile/broken");
   auto collector = NewTextfileCollector({{dir}, std::nullopt});
   MetricSet set;
   collector->Collect(set);
-  log::CaptureForTest(nullptr);
   EXPECT_EQ(Value(set, "node_textfile_scrape_error"), 1);
   EXPECT_EQ(Value(set, "good_metric", {{"job", "backup"}}), 1);
   EXPECT_EQ(set.Find("bad_metric"), nullptr);
@@ -241,7 +240,7 @@ TEST(TextfileCollector, BadFilesAreSkippedAndFlagged) {
   EXPECT_EQ(Value(set, "node_textfile_mtime_seconds", {{"file", dir + "/good.prom"}}),
             static_cast<double>(st.st_mtime));
   bool logged_bad = false, logged_stamp = false;
-  for (const auto& line : logs) {
+  for (const auto& line : capture.records()) {
     if (line.find("bad.prom") != std::string::npos) logged_bad = true;
     if (line.find("timestamps") != std::string::npos) logged_stamp = true;
   }
@@ -334,10 +333,6 @@ TEST(TextfileCollector, FifoDoesNotHangTheScrape) {
 // node_exporter's own textfile test cases (collector/fixtures/textfile/*.out),
 // from the shared conformance tree when it is checked out beside the repo.
 
-std::string SharedNodeExporterDir() {
-  return std::string(NODE_AGENT_FIXTURES) + "/../../../shared/conformance/node_exporter";
-}
-
 // Flattens an exposition into "sample{labels}" -> value, plus HELP/TYPE per
 // family, so the comparison ignores ordering and float formatting of values
 // and of le/quantile labels (prometheus-cpp and Go format numbers differently).
@@ -396,10 +391,8 @@ std::vector<std::string> Keys(const std::map<std::string, double>& m) {
 class NodeExporterTextfileCase : public ::testing::TestWithParam<std::pair<const char*, const char*>> {};
 
 TEST_P(NodeExporterTextfileCase, MatchesExpectedOutput) {
-  const std::string root = SharedNodeExporterDir();
-  if (!std::filesystem::exists(root + "/fixtures/textfile")) {
-    GTEST_SKIP() << "node_exporter fixtures not checked out at " << root;
-  }
+  const std::string root = testing::NodeExporterConformanceDir();
+  if (root.empty()) GTEST_SKIP() << "../shared/conformance is not beside this checkout";
   auto [name, directory] = GetParam();
   auto expected_text = ReadFile(root + "/fixtures/textfile/" + name + ".out");
   ASSERT_TRUE(expected_text);
@@ -409,10 +402,8 @@ TEST_P(NodeExporterTextfileCase, MatchesExpectedOutput) {
   std::filesystem::current_path(root);
   MetricSet set;
   {
-    std::vector<std::string> logs;
-    log::CaptureForTest(&logs);
+    testing::LogCapture quiet;  // node_exporter's broken cases log by design
     NewTextfileCollector({{directory}, 1})->Collect(set);
-    log::CaptureForTest(nullptr);
   }
   std::filesystem::current_path(old_cwd);
   Flat actual = Flatten(MustParse(Serialize(set)));
