@@ -237,3 +237,20 @@ def presence_problems(a1, ne, compared=None, not_compared=NOT_COMPARED, agent_on
 
 def report_compared(shared):
     print(f'\ncompared {len(shared)} families with {os.path.basename(NODE_EXPORTER)}: {", ".join(shared)}')
+
+
+def start_prometheus(config_text, dir_):
+    """A real Prometheus on a free loopback port with this config and its data
+    in dir_; returns (process, port) once it reports ready."""
+    port = free_port()
+    config = os.path.join(dir_, 'prometheus.yml')
+    with open(config, 'w') as f:
+        f.write(config_text)
+    proc = Process([shutil.which('prometheus'), f'--config.file={config}', f'--storage.tsdb.path={dir_}/data',
+                    f'--web.listen-address=127.0.0.1:{port}'])
+    try:
+        wait_http(port, '/-/ready', proc=proc, timeout=30)
+    except Exception:
+        proc.stop()
+        raise
+    return proc, port

@@ -1,6 +1,5 @@
 """A real Prometheus server scrapes the agent on loopback and ingests every sample."""
 import json
-import os
 import shutil
 import tempfile
 import time
@@ -8,7 +7,7 @@ import unittest
 import urllib.parse
 import urllib.request
 
-from common import Process, free_port, start_agent, wait_http
+from common import start_agent, start_prometheus
 
 PROMETHEUS = shutil.which('prometheus')
 
@@ -18,9 +17,7 @@ class PrometheusScrapeTest(unittest.TestCase):
     def setUp(self):
         self.agent, self.agent_port = start_agent()
         self.dir = tempfile.mkdtemp(prefix='e2e-prom-')
-        self.prom_port = free_port()
-        with open(os.path.join(self.dir, 'prometheus.yml'), 'w') as f:
-            f.write(f"""
+        self.prom, self.prom_port = start_prometheus(f"""
 global:
   scrape_interval: 1s
   scrape_timeout: 1s
@@ -28,11 +25,7 @@ scrape_configs:
   - job_name: node
     static_configs:
       - targets: ['127.0.0.1:{self.agent_port}']
-""")
-        self.prom = Process([PROMETHEUS, f'--config.file={self.dir}/prometheus.yml',
-                             f'--storage.tsdb.path={self.dir}/data',
-                             f'--web.listen-address=127.0.0.1:{self.prom_port}'])
-        wait_http(self.prom_port, '/-/ready', proc=self.prom, timeout=30)
+""", self.dir)
 
     def tearDown(self):
         self.prom.stop()

@@ -24,7 +24,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from common import AGENT, ROOT, SHARED, Process, free_port, start_agent, wait_http
+from common import ROOT, SHARED, start_agent, start_prometheus
 
 try:
     import yaml
@@ -145,21 +145,6 @@ def write_atomically(path, text):
     with open(tmp, 'w') as f:
         f.write(text)
     os.rename(tmp, path)
-
-
-def start_prometheus(config_text, dir_):
-    port = free_port()
-    config = os.path.join(dir_, 'prometheus.yml')
-    with open(config, 'w') as f:
-        f.write(config_text)
-    proc = Process([PROMETHEUS, f'--config.file={config}', f'--storage.tsdb.path={dir_}/data',
-                    f'--web.listen-address=127.0.0.1:{port}'])
-    try:
-        wait_http(port, '/-/ready', proc=proc, timeout=30)
-    except Exception:
-        proc.stop()
-        raise
-    return proc, port
 
 
 def api(port, path, **params):

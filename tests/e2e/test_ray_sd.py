@@ -16,7 +16,7 @@ import time
 import unittest
 import urllib.request
 
-from common import AGENT, Process, free_port, wait_http
+from common import AGENT, Process, free_port, start_prometheus, wait_http
 
 PROMETHEUS = shutil.which('prometheus')
 RAY_FILE = 'prom_metrics_service_discovery.json'
@@ -89,9 +89,7 @@ class RayDiscoveryPrometheusTest(unittest.TestCase):
         self.ray_dir = os.path.join(self.dir, 'ray')
         os.makedirs(self.ray_dir)
         self.agents, self.port = start_cluster_agents(self.ray_dir)
-        self.prom_port = free_port()
-        with open(os.path.join(self.dir, 'prometheus.yml'), 'w') as f:
-            f.write(f"""
+        self.prom, self.prom_port = start_prometheus(f"""
 global:
   scrape_interval: 1s
   scrape_timeout: 1s
@@ -100,11 +98,7 @@ scrape_configs:
     file_sd_configs:
       - files: ['{self.ray_dir}/node_agent_*.json']
         refresh_interval: 1s
-""")
-        self.prom = Process([PROMETHEUS, f'--config.file={self.dir}/prometheus.yml',
-                             f'--storage.tsdb.path={self.dir}/data',
-                             f'--web.listen-address=127.0.0.1:{self.prom_port}'])
-        wait_http(self.prom_port, '/-/ready', proc=self.prom, timeout=30)
+""", self.dir)
 
     def tearDown(self):
         self.prom.stop()
