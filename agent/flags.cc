@@ -10,12 +10,96 @@
 #include "collectors/collector.h"
 
 namespace node_agent {
+namespace {
+
+// Every Linux collector of node_exporter 1.12 (`node_exporter --help`).
+constexpr std::string_view kNodeExporterCollectors[] = {
+    "arp", "bcache", "bcachefs", "bonding", "btrfs", "buddyinfo", "cgroups", "conntrack", "cpu",
+    "cpu_vulnerabilities", "cpufreq", "diskstats", "dmi", "dmmultipath", "drbd", "drm", "edac", "entropy",
+    "ethtool", "fibrechannel", "filefd", "filesystem", "hwmon", "infiniband", "interrupts", "ipvs",
+    "kernel_hung", "ksmd", "lnstat", "loadavg", "logind", "mdadm", "meminfo", "meminfo_numa", "mountstats",
+    "netclass", "netdev", "netstat", "network_route", "nfs", "nfsd", "ntp", "nvme", "os", "pcidevice", "perf",
+    "powersupplyclass", "pressure", "processes", "qdisc", "rapl", "runit", "schedstat", "selinux", "slabinfo",
+    "sockstat", "softirqs", "softnet", "stat", "supervisord", "sysctl", "systemd", "tapestats", "tcpstat",
+    "textfile", "thermal_zone", "time", "timex", "udp_queues", "uname", "vmstat", "watchdog", "wifi", "xfrm",
+    "xfs", "zfs", "zoneinfo"};
+
+// Flags of node_exporter's Go runtime and systemd socket activation: they do
+// not apply to node-agent.
+constexpr std::string_view kNodeExporterRuntimeFlags[] = {"runtime.gomaxprocs", "web.systemd-socket"};
+
+// Splits "--[no-]collector.NAME[.SUB][=VALUE]" into NAME; "" when `arg` has another form.
+std::string_view CollectorOfFlag(std::string_view arg) {
+  for (std::string_view prefix : {"--collector.", "--no-collector."}) {
+    if (arg.starts_with(prefix)) {
+      arg.remove_prefix(prefix.size());
+      return arg.substr(0, arg.find_first_of(".="));
+    }
+  }
+  return {};
+}
+
+bool IsRuntimeFlag(std::string_view arg) {
+  for (std::string_view prefix : {"--", "--no-"}) {
+    if (!arg.starts_with(prefix)) continue;
+    std::string_view name = arg.substr(prefix.size());
+    name = name.substr(0, name.find('='));
+    for (auto flag : kNodeExporterRuntimeFlags) {
+      if (name == flag) return true;
+    }
+  }
+  return false;
+}
+
+// Removes the flags node-agent ignores from argv, with their separate value
+// ("--collector.systemd.unit-include X"): node_exporter has no positional
+// arguments, so an argument not starting with '-' after such a flag is its value.
+std::vector<const char*> DropIgnoredFlags(int argc, const char* const* argv, std::vector<std::string>& ignored) {
+  std::vector<const char*> kept;
+  for (int i = 0; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    bool drop = i > 0 && (IsUnimplementedNodeExporterCollector(CollectorOfFlag(arg)) || IsRuntimeFlag(arg));
+    if (!drop) {
+      kept.push_back(argv[i]);
+      continue;
+    }
+    std::string flag(arg);
+    bool takes_value = arg.find('=') == std::string_view::npos && i + 1 < argc && argv[i + 1][0] != '-' &&
+                       (IsRuntimeFlag(arg) ? arg == "--runtime.gomaxprocs"
+                                           : arg.find('.', arg.find("collector.") + 10) != std::string_view::npos);
+    if (takes_value) flag += std::string(" ") + argv[++i];
+    ignored.push_back(std::move(flag));
+  }
+  return kept;
+}
+
+// CLI11 2.1 prints a negated flag's value after its name
+// ("--no-collector.cpu{false}"); the description already says it.
+class HelpFormatter : public CLI::Formatter {
+ public:
+  std::string make_option_name(const CLI::Option* opt, bool is_positional) const override {
+    std::string name = CLI::Formatter::make_option_name(opt, is_positional);
+    for (size_t at; (at = name.find("{false}")) != std::string::npos;) name.erase(at, 7);
+    return name;
+  }
+};
+
+}  // namespace
+
+bool IsUnimplementedNodeExporterCollector(std::string_view name) {
+  if (name.empty() || FindCollector(std::string(name)) != nullptr) return false;
+  for (auto known : kNodeExporterCollectors) {
+    if (name == known) return true;
+  }
+  return false;
+}
 
 int ParseFlags(int argc, const char* const* argv, Config& config) {
   CLI::App app{"node-agent: a node_exporter-compatible exporter of hardware and OS metrics for Ray clusters.",
                "node-agent"};
   app.set_version_flag("--version", fmt::format("node-agent, version {} (revision: {})", NODE_AGENT_VERSION,
                                                 NODE_AGENT_REVISION));
+  app.formatter(std::make_shared<HelpFormatter>());
   app.get_formatter()->column_width(60);
   app.option_defaults()->always_capture_default();
 
@@ -74,8 +158,10 @@ int ParseFlags(int argc, const char* const* argv, Config& config) {
     if (info.add_flags) info.add_flags(app);
   }
 
+  config.ignored_flags.clear();
+  std::vector<const char*> args = DropIgnoredFlags(argc, argv, config.ignored_flags);
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(args.size()), args.data());
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }

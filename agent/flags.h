@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "collectors/fs.h"
@@ -31,7 +32,14 @@ struct Config {
   std::string ray_sd_file = "/tmp/ray/prom_metrics_service_discovery.json";
   std::string ray_sd_output;
   int ray_sd_port = 0;
+  // node_exporter flags that node-agent accepts and ignores (collectors it
+  // does not implement, Go runtime settings), so an existing ExecStart line
+  // starts; main logs each one as a warning.
+  std::vector<std::string> ignored_flags;
 };
+
+// True for a node_exporter 1.12 collector that node-agent does not implement.
+bool IsUnimplementedNodeExporterCollector(std::string_view name);
 
 // Parses argv into `config`. Returns -1 to go on, or an exit code: 0 after
 // --help/--version, non-zero with a message naming the bad flag on stderr.

@@ -23,6 +23,9 @@ int main(int argc, char** argv) {
   log::SetFormat(config.log_format);
 
   log::Info("Starting node-agent", {{"version", NODE_AGENT_VERSION}, {"revision", NODE_AGENT_REVISION}});
+  for (const auto& flag : config.ignored_flags) {
+    log::Warn("Ignoring a node_exporter flag for a feature node-agent does not implement", {{"flag", flag}});
+  }
   std::vector<Scraper::Named> collectors;
   for (const auto& name : config.enabled_collectors) {
     const CollectorInfo* info = FindCollector(name);

@@ -237,6 +237,38 @@ TEST(Flags, BadFlagsFail) {
   EXPECT_NE(err.find("--log.level"), std::string::npos);
 }
 
+TEST(Flags, NodeExporterOnlyFlagsAreIgnoredNotFatal) {
+  // A node_exporter ExecStart line naming collectors node-agent lacks must start.
+  Config config;
+  ASSERT_EQ(Parse({"--collector.systemd", "--collector.systemd.unit-include", "(ray|docker)\\.service",
+                   "--no-collector.wifi", "--collector.processes", "--collector.textfile.directory=/tmp",
+                   "--runtime.gomaxprocs", "2", "--web.systemd-socket", "--no-collector.cpu"},
+                  config),
+            -1);
+  EXPECT_EQ(config.ignored_flags,
+            (std::vector<std::string>{"--collector.systemd", "--collector.systemd.unit-include (ray|docker)\\.service",
+                                      "--no-collector.wifi", "--collector.processes", "--runtime.gomaxprocs 2",
+                                      "--web.systemd-socket"}));
+  EXPECT_FALSE(Has(config.enabled_collectors, "cpu"));  // flags after ignored ones still apply
+  EXPECT_TRUE(IsUnimplementedNodeExporterCollector("systemd"));
+  EXPECT_FALSE(IsUnimplementedNodeExporterCollector("cpu"));
+  EXPECT_FALSE(IsUnimplementedNodeExporterCollector("no_such_collector"));
+
+  // A collector node_exporter does not have is still an error.
+  ::testing::internal::CaptureStderr();
+  EXPECT_GT(Parse({"--collector.no_such_collector"}, config), 0);
+  EXPECT_NE(::testing::internal::GetCapturedStderr().find("--collector.no_such_collector"), std::string::npos);
+}
+
+TEST(Flags, HelpShowsNoFlagValues) {
+  Config config;
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(Parse({"--help"}, config), 0);
+  std::string help = ::testing::internal::GetCapturedStdout();
+  EXPECT_NE(help.find("--no-collector.cpu"), std::string::npos);
+  EXPECT_EQ(help.find("{false}"), std::string::npos);
+}
+
 TEST(ProcessSelf, ParsesStatWithSpacesInName) {
   std::string stat =
       "1234 (node agent) x) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 3 0 "
