@@ -59,6 +59,12 @@ VALIDITY_ONLY = {
     'node_ethtool_linklocal_allowance_exceeded': ENA,
     'node_ethtool_conntrack_allowance_available': ENA,
 }
+GPU = ('NVIDIA GPU metrics (nvidia collector): only a host with an NVIDIA driver and GPU has them; '
+       'tests/nvidia_test.cc and tests/e2e/test_nvidia.py check them against a fake NVML')
+VALIDITY_ONLY.update({name: GPU for name in (
+    'DCGM_FI_DEV_GPU_TEMP', 'DCGM_FI_DEV_MEMORY_TEMP', 'DCGM_FI_DEV_POWER_USAGE', 'DCGM_FI_DEV_GPU_UTIL',
+    'DCGM_FI_DEV_MEM_COPY_UTIL', 'DCGM_FI_DEV_FB_USED', 'DCGM_FI_DEV_CLOCK_THROTTLE_REASONS',
+    'DCGM_FI_DEV_XID_ERRORS')})
 # Metrics every Linux host with a network interface has: their queries must
 # return data for the live host ("head") on its own, not only for a fixture.
 LIVE = {'up', 'node_cpu_seconds_total', 'node_network_up', 'node_network_receive_bytes_total',
