@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <tuple>
 
 #include "agent/version.h"
 #include "collectors/collector.h"
@@ -115,6 +116,17 @@ int ParseFlags(int argc, const char* const* argv, Config& config) {
   app.add_option("--web.max-requests", config.max_requests,
                  "Maximum number of parallel scrape requests. 0 disables the limit.")
       ->group("web")->check(CLI::NonNegativeNumber);
+  // Go durations, like node_exporter's duration flags. 10s is Prometheus'
+  // default scrape_timeout; 0.5s is blackbox_exporter's --timeout-offset and
+  // windows_exporter's --scrape.timeout-margin.
+  std::string scrape_timeout = "10s", scrape_timeout_margin = "500ms";
+  app.add_option("--scrape.timeout", scrape_timeout,
+                 "Deadline for a scrape's collectors when the request has no X-Prometheus-Scrape-Timeout-Seconds "
+                 "header; a collector still running then reports node_scrape_collector_success 0.")
+      ->group("web");
+  app.add_option("--scrape.timeout-margin", scrape_timeout_margin,
+                 "Subtracted from X-Prometheus-Scrape-Timeout-Seconds to leave time to send the answer.")
+      ->group("web");
 
   app.add_option("--path.procfs", config.paths.procfs, "procfs mountpoint.")->group("paths");
   app.add_option("--path.sysfs", config.paths.sysfs, "sysfs mountpoint.")->group("paths");
@@ -166,6 +178,17 @@ int ParseFlags(int argc, const char* const* argv, Config& config) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   if (config.listen_addresses.empty()) config.listen_addresses = {":9100"};
+  for (auto [flag, text, into, min] : {std::tuple{"--scrape.timeout", &scrape_timeout, &config.scrape_timeout, 1},
+                                       std::tuple{"--scrape.timeout-margin", &scrape_timeout_margin,
+                                                  &config.scrape_timeout_margin, 0}}) {
+    auto duration = ParseGoDuration(*text);
+    if (!duration || duration->count() < min) {
+      std::cerr << flag << ": invalid duration '" << *text << "' (e.g. 10s, 500ms"
+                << (min > 0 ? "; must be positive" : "") << ")\n";
+      return 2;
+    }
+    *into = *duration;
+  }
   if (!config.ray_sd_file.empty()) {
     namespace fs = std::filesystem;
     if (config.ray_sd_output.empty()) {

@@ -3,6 +3,7 @@
 // --collector.disable-defaults, --log.*.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -21,6 +22,10 @@ struct Config {
   std::string telemetry_path = "/metrics";
   bool disable_exporter_metrics = false;
   int max_requests = 40;
+  // A scrape's collectors must finish by Prometheus' X-Prometheus-Scrape-Timeout-Seconds
+  // less scrape_timeout_margin, or by scrape_timeout when the header is absent.
+  std::chrono::nanoseconds scrape_timeout = std::chrono::seconds(10);
+  std::chrono::nanoseconds scrape_timeout_margin = std::chrono::milliseconds(500);
   Paths paths;
   std::string log_level = "info";
   std::string log_format = "logfmt";

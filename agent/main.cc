@@ -47,6 +47,8 @@ int main(int argc, char** argv) {
   handler_options.version = NODE_AGENT_VERSION;
   handler_options.revision = NODE_AGENT_REVISION;
   handler_options.max_requests = config.max_requests;
+  handler_options.scrape_timeout = config.scrape_timeout;
+  handler_options.scrape_timeout_margin = config.scrape_timeout_margin;
   MetricsHandler handler(scraper, handler_options);
 
   boost::asio::io_context io(1);

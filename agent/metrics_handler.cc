@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "agent/exposition.h"
+#include "collectors/fs.h"
 
 namespace node_agent {
 
@@ -43,6 +44,15 @@ std::vector<std::string> QueryValues(std::string_view query, std::string_view ke
   return values;
 }
 
+std::chrono::nanoseconds ScrapeTimeout(std::string_view header, std::chrono::nanoseconds margin,
+                                       std::chrono::nanoseconds fallback) {
+  auto seconds = ParseDouble(Trim(header));
+  // Beyond a day is no timeout Prometheus sends; also keeps the conversion in range.
+  if (!seconds || !(*seconds > 0) || *seconds > 86400) return fallback;
+  auto timeout = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(*seconds));
+  return std::max(timeout - margin, timeout / 2);
+}
+
 MetricsHandler::MetricsHandler(Scraper& scraper, Options options)
     : scraper_(scraper), options_(std::move(options)) {}
 
@@ -57,7 +67,9 @@ HttpResponse MetricsHandler::Handle(const HttpRequest& request) {
     return res;
   }
   if (path == options_.telemetry_path) {
-    HttpResponse res = Metrics(query);
+    auto timeout = ScrapeTimeout(request.Header("X-Prometheus-Scrape-Timeout-Seconds"),
+                                 options_.scrape_timeout_margin, options_.scrape_timeout);
+    HttpResponse res = Metrics(query, Scraper::Clock::now() + timeout);
     // The body depends on Accept-Encoding (gzip or not), so caches must key on it.
     res.headers.emplace_back("Vary", "Accept-Encoding");
     if (res.status == 200 && options_.gzip_level > 0 && AcceptsGzip(request.Header("Accept-Encoding"))) {
@@ -77,7 +89,7 @@ HttpResponse MetricsHandler::Handle(const HttpRequest& request) {
   return HttpResponse{404, "text/plain; charset=utf-8", {}, "404 page not found\n"};
 }
 
-HttpResponse MetricsHandler::Metrics(std::string_view query) {
+HttpResponse MetricsHandler::Metrics(std::string_view query, Scraper::Clock::time_point deadline) {
   if (int now = ++in_flight_; options_.max_requests > 0 && now > options_.max_requests) {
     in_flight_--;
     std::lock_guard<std::mutex> lock(counts_mutex_);
@@ -88,7 +100,8 @@ HttpResponse MetricsHandler::Metrics(std::string_view query) {
   }
   std::vector<MetricFamily> families;
   std::string error;
-  bool ok = scraper_.Scrape(QueryValues(query, "collect[]"), QueryValues(query, "exclude[]"), families, error);
+  bool ok = scraper_.Scrape(QueryValues(query, "collect[]"), QueryValues(query, "exclude[]"), families, error,
+                             deadline);
   HttpResponse res;
   if (!ok) {
     res = HttpResponse{400, "text/plain; charset=utf-8", {},

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <string>
@@ -18,6 +19,13 @@ std::string UrlDecode(std::string_view s);
 // Values of `key` in a query string ("a=1&collect%5B%5D=cpu").
 std::vector<std::string> QueryValues(std::string_view query, std::string_view key);
 
+// How long a scrape may take: Prometheus' X-Prometheus-Scrape-Timeout-Seconds
+// value less `margin` (but at least half the value, so a short timeout still
+// leaves time for collectors), or `fallback` when the value is not a positive
+// number of seconds.
+std::chrono::nanoseconds ScrapeTimeout(std::string_view header, std::chrono::nanoseconds margin,
+                                       std::chrono::nanoseconds fallback);
+
 class MetricsHandler {
  public:
   struct Options {
@@ -31,13 +39,17 @@ class MetricsHandler {
     // Level 1: a full scrape compresses about as well as at 6 for a fraction
     // of the CPU (bench: BM_Gzip).
     int gzip_level = 1;
+    // Deadline of a scrape: X-Prometheus-Scrape-Timeout-Seconds less the
+    // margin, or scrape_timeout without (or with a malformed) header.
+    std::chrono::nanoseconds scrape_timeout = std::chrono::seconds(10);
+    std::chrono::nanoseconds scrape_timeout_margin = std::chrono::milliseconds(500);
   };
   MetricsHandler(Scraper& scraper, Options options);
 
   HttpResponse Handle(const HttpRequest& request);
 
  private:
-  HttpResponse Metrics(std::string_view query);
+  HttpResponse Metrics(std::string_view query, Scraper::Clock::time_point deadline);
   void AddHandlerMetrics(std::vector<MetricFamily>& families);
 
   Scraper& scraper_;

@@ -70,42 +70,6 @@ bool HasReadOnlyOption(std::string_view options) {
   }
 }
 
-std::optional<std::chrono::nanoseconds> ParseGoDuration(std::string_view s) {
-  if (s == "0") return std::chrono::nanoseconds(0);
-  bool negative = false;
-  if (!s.empty() && (s.front() == '-' || s.front() == '+')) {
-    negative = s.front() == '-';
-    s.remove_prefix(1);
-  }
-  if (s.empty()) return std::nullopt;
-  static const std::pair<std::string_view, double> kUnits[] = {
-      {"ns", 1}, {"us", 1e3}, {"\xC2\xB5s", 1e3}, {"\xCE\xBCs", 1e3}, {"ms", 1e6},
-      {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
-  double total = 0;
-  while (!s.empty()) {
-    size_t i = 0;
-    while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
-    if (i == 0) return std::nullopt;
-    auto number = ParseDouble(s.substr(0, i));
-    if (!number) return std::nullopt;
-    s.remove_prefix(i);
-    size_t j = 0;
-    while (j < s.size() && !std::isdigit(static_cast<unsigned char>(s[j])) && s[j] != '.') ++j;
-    std::string_view unit = s.substr(0, j);
-    s.remove_prefix(j);
-    bool found = false;
-    for (const auto& [name, factor] : kUnits) {
-      if (unit == name) {
-        total += *number * factor;
-        found = true;
-        break;
-      }
-    }
-    if (!found) return std::nullopt;
-  }
-  return std::chrono::nanoseconds(static_cast<int64_t>(negative ? -total : total));
-}
-
 std::string GoErrnoString(int err) {
   // Go's table differs from glibc's strerror in case, and in a few texts.
   if (err == ESTALE) return "stale NFS file handle";

@@ -45,9 +45,6 @@ std::vector<MountInfo> ParseMountInfo(std::string_view content);
 // True when "ro" is one of the comma-separated options.
 bool HasReadOnlyOption(std::string_view options);
 
-// Go's strconv-style duration ("5s", "1m30s", "250ms"); nullopt when invalid.
-std::optional<std::chrono::nanoseconds> ParseGoDuration(std::string_view s);
-
 // The error text Go's syscall.Errno gives (node_exporter's device_error label).
 std::string GoErrnoString(int err);
 

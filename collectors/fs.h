@@ -2,6 +2,7 @@
 // rooted at the --path.* flags, so any collector runs on a fixture tree.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -83,5 +84,8 @@ std::optional<double> ParseDouble(std::string_view s);
 // no surrounding spaces, optional sign, decimal/hex/inf/nan; nullopt on a
 // syntax or range error.
 std::optional<double> ParseGoFloat(std::string_view s);
+// Go's time.ParseDuration ("5s", "1m30s", "250ms"), the format of node_exporter's
+// duration flags; nullopt when invalid.
+std::optional<std::chrono::nanoseconds> ParseGoDuration(std::string_view s);
 
 }  // namespace node_agent
