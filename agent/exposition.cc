@@ -25,6 +25,16 @@ void AppendDouble(std::string& out, double v) {
   if (v == -1) return void(out.append("-1"));
   if (std::isnan(v)) return void(out.append("NaN"));
   if (std::isinf(v)) return void(out.append(v > 0 ? "+Inf" : "-Inf"));
+  // Most samples are small counts: an integer below 1e6 in magnitude is its
+  // own shortest %g form (no exponent below 1e6), without the digit search.
+  if (v > -1e6 && v < 1e6) {
+    auto i = static_cast<int32_t>(v);
+    if (static_cast<double>(i) == v) {
+      char buf[16];
+      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, i);
+      return void(out.append(buf, end));
+    }
+  }
   // Shortest round-trip digits, as Go's: "-d.ddde±XX" (two exponent digits at least).
   char sci[40];
   auto [end, ec] = std::to_chars(sci, sci + sizeof sci, v, std::chars_format::scientific);
@@ -295,22 +305,65 @@ bool AcceptsGzip(std::string_view accept_encoding) {
   return star_q > 0;
 }
 
-std::string Gzip(std::string_view data, int level) {
-  z_stream zs{};
-  // 15 window bits + 16: a gzip header and trailer; memLevel 8 is zlib's default.
-  if (deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    throw std::runtime_error("deflateInit2 failed");
+namespace {
+
+// zlib's memLevel: 7 rather than the default 8 halves the hash table and the
+// literal buffer (192 KB of state instead of 256 KB); on a 47 KB scrape it
+// compresses to the same size (+3 bytes) with 1% fewer instructions
+// (callgrind; 9 and 6 both cost more).
+constexpr int kGzipMemLevel = 7;
+
+// One deflate state per thread, reset for each body: deflateInit2 allocates
+// the state and clears its window and hash table, which cost ~10% of a
+// scrape's gzip (deflateReset clears only the hash table).
+class Deflater {
+ public:
+  Deflater() = default;
+  Deflater(const Deflater&) = delete;
+  Deflater& operator=(const Deflater&) = delete;
+  ~Deflater() { End(); }
+
+  z_stream& Reset(int level) {
+    if (level != level_ || deflateReset(&zs_) != Z_OK) {
+      End();
+      // 15 window bits + 16: a gzip header and trailer.
+      if (deflateInit2(&zs_, level, Z_DEFLATED, 15 + 16, kGzipMemLevel, Z_DEFAULT_STRATEGY) != Z_OK) {
+        throw std::runtime_error("deflateInit2 failed");
+      }
+      level_ = level;
+    }
+    return zs_;
   }
-  std::string out(deflateBound(&zs, data.size()) + 32, '\0');
+
+ private:
+  void End() {
+    if (level_ >= 0) deflateEnd(&zs_);
+    zs_ = {};
+    level_ = -1;
+  }
+  z_stream zs_{};
+  int level_ = -1;
+};
+
+}  // namespace
+
+std::string Gzip(std::string_view data, int level) {
+  thread_local Deflater deflater;
+  z_stream& zs = deflater.Reset(level);
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
   zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  int rc = deflate(&zs, Z_FINISH);
-  size_t n = zs.total_out;
-  deflateEnd(&zs);
-  if (rc != Z_STREAM_END) throw std::runtime_error("deflate failed");
-  out.resize(n);
+  // Through a stack buffer into `out`, which then holds only the compressed
+  // bytes: sizing `out` by deflateBound first zero-filled ~50 KB per scrape.
+  std::string out;
+  char chunk[16384];
+  int rc;
+  do {
+    zs.next_out = reinterpret_cast<Bytef*>(chunk);
+    zs.avail_out = sizeof chunk;
+    rc = deflate(&zs, Z_FINISH);
+    if (rc != Z_OK && rc != Z_STREAM_END) throw std::runtime_error("deflate failed");
+    out.append(chunk, sizeof chunk - zs.avail_out);
+  } while (rc != Z_STREAM_END);
   return out;
 }
 

@@ -136,9 +136,12 @@ void MetricsHandler::AddHandlerMetrics(std::vector<MetricFamily>& families) {
                   "Total number of scrapes by HTTP status code.", {{"code", std::to_string(code)}}, count);
     }
   }
-  for (auto& f : set.Take()) families.push_back(std::move(f));
-  std::sort(families.begin(), families.end(),
-            [](const MetricFamily& a, const MetricFamily& b) { return a.name < b.name; });
+  // `families` comes sorted from the scrape: insert these few in place
+  // rather than sort all ~200 families again.
+  auto by_name = [](const MetricFamily& a, const MetricFamily& b) { return a.name < b.name; };
+  for (auto& f : set.Take()) {
+    families.insert(std::upper_bound(families.begin(), families.end(), f, by_name), std::move(f));
+  }
 }
 
 }  // namespace node_agent

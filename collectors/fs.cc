@@ -25,27 +25,26 @@ std::string Paths::Join(std::string_view base, std::string_view rel) {
 
 namespace {
 
-// Reads fd from offset 0 to EOF with pread, growing `out` as needed.
+// Reads fd from offset 0 to EOF with pread into `out` (whose capacity is kept
+// between scrapes). Through a stack buffer: growing `out` with resize() would
+// zero-fill it before every read, which cost more than the reads' copies.
 int PreadAll(int fd, std::string& out) {
   out.clear();
-  size_t capacity = 4096;
+  char buf[8192];
   off_t offset = 0;
   for (;;) {
-    out.resize(static_cast<size_t>(offset) + capacity);
-    ssize_t n = ::pread(fd, out.data() + offset, capacity, offset);
+    ssize_t n = ::pread(fd, buf, sizeof buf, offset);
     if (n < 0) {
       if (errno == EINTR) continue;
       int err = errno;
       out.clear();
       return err;
     }
-    offset += n;
-    if (n == 0) break;
     // procfs/sysfs may return short reads before EOF; only EOF (0) ends it.
-    if (static_cast<size_t>(n) == capacity) capacity *= 2;
+    if (n == 0) return 0;
+    out.append(buf, static_cast<size_t>(n));
+    offset += n;
   }
-  out.resize(static_cast<size_t>(offset));
-  return 0;
 }
 
 }  // namespace
@@ -102,6 +101,18 @@ std::vector<std::string> ListDir(const std::string& path) {
   ::closedir(dir);
   std::sort(names.begin(), names.end());
   return names;
+}
+
+size_t CountDirEntries(const std::string& path) {
+  DIR* dir = ::opendir(path.c_str());
+  if (!dir) return 0;
+  size_t n = 0;
+  while (dirent* entry = ::readdir(dir)) {
+    std::string_view name = entry->d_name;
+    n += name != "." && name != "..";
+  }
+  ::closedir(dir);
+  return n;
 }
 
 bool Exists(const std::string& path) {
@@ -178,14 +189,20 @@ std::string_view Trim(std::string_view s) {
 
 std::vector<std::string_view> Fields(std::string_view s) {
   std::vector<std::string_view> out;
+  Fields(s, out);
+  return out;
+}
+
+void Fields(std::string_view s, std::vector<std::string_view>& out) {
+  out.clear();
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
   size_t i = 0;
   while (i < s.size()) {
-    while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) ++i;
+    while (i < s.size() && space(s[i])) ++i;
     size_t start = i;
-    while (i < s.size() && !(s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) ++i;
+    while (i < s.size() && !space(s[i])) ++i;
     if (i > start) out.push_back(s.substr(start, i - start));
   }
-  return out;
 }
 
 std::vector<std::string_view> Lines(std::string_view s) {
@@ -217,6 +234,18 @@ std::optional<int64_t> ParseInt(std::string_view s, int base) {
 }
 
 std::optional<double> ParseDouble(std::string_view s) {
+  // Nearly every procfs value is a plain counter: up to 15 digits is an
+  // integer below 2^53, exact as a double, so from_chars's general (and much
+  // slower) path gives the same result.
+  if (!s.empty() && s.size() <= 15) {
+    uint64_t n = 0;
+    bool digits = true;
+    for (char c : s) {
+      digits &= c >= '0' && c <= '9';
+      n = n * 10 + static_cast<unsigned char>(c - '0');
+    }
+    if (digits) return static_cast<double>(n);
+  }
   double value = 0;
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
   if (ec != std::errc() || ptr != s.data() + s.size() || s.empty()) return std::nullopt;

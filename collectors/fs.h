@@ -40,6 +40,8 @@ std::optional<uint64_t> ReadUint(const std::string& path);
 // Names of a directory's entries, sorted, without "." and "..". Empty when
 // the directory is missing.
 std::vector<std::string> ListDir(const std::string& path);
+// The number of entries ListDir would return, without building the list.
+size_t CountDirEntries(const std::string& path);
 bool Exists(const std::string& path);
 bool IsDir(const std::string& path);
 // The target of a symlink; nullopt when `path` is not a symlink.
@@ -75,6 +77,9 @@ class CachedFile {
 std::string_view Trim(std::string_view s);
 // Splits on runs of spaces/tabs (like Go's strings.Fields).
 std::vector<std::string_view> Fields(std::string_view s);
+// The same into `out`, replacing its content: a parser that splits every line
+// reuses one vector instead of allocating one per line.
+void Fields(std::string_view s, std::vector<std::string_view>& out);
 // Splits into lines, without the newline characters; no trailing empty line.
 std::vector<std::string_view> Lines(std::string_view s);
 std::optional<uint64_t> ParseUint(std::string_view s, int base = 10);

@@ -124,8 +124,9 @@ const bool kRegistered = RegisterCollector({"meminfo", /*enabled_by_default=*/tr
 Meminfo ParseMeminfo(std::string_view content) {
   Meminfo info;
   const auto& index = FieldIndex();
+  std::vector<std::string_view> fields;
   for (auto line : Lines(content)) {
-    auto fields = Fields(line);
+    Fields(line, fields);
     if (fields.empty()) continue;
     bool ok = (fields.size() == 2 || fields.size() == 3) && fields[0].size() > 1 && fields[0].back() == ':';
     std::optional<uint64_t> raw;

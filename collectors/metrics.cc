@@ -1,22 +1,43 @@
 #include "collectors/metrics.h"
 
+#include <functional>
+
 namespace node_agent {
 
+size_t MetricSet::Slot(std::string_view name) const {
+  size_t mask = index_.size() - 1;
+  for (size_t i = std::hash<std::string_view>{}(name) & mask;; i = (i + 1) & mask) {
+    uint32_t entry = index_[i];
+    if (entry == 0 || families_[entry - 1].name == name) return i;
+  }
+}
+
+void MetricSet::Rehash(size_t slots) {
+  index_.assign(slots, 0);
+  for (size_t i = 0; i < families_.size(); ++i) index_[Slot(families_[i].name)] = static_cast<uint32_t>(i + 1);
+}
+
 MetricFamily& MetricSet::FamilyFor(MetricType type, std::string_view name, std::string_view help) {
-  auto it = index_.find(name);
-  size_t idx;
-  if (it == index_.end()) {
-    idx = families_.size();
+  if (last_ < families_.size() && families_[last_].name == name) return families_[last_];
+  if (index_.empty()) {
+    families_.reserve(64);
+    Rehash(128);
+  }
+  size_t slot = Slot(name);
+  if (index_[slot] == 0) {
+    if (2 * (families_.size() + 1) > index_.size()) {
+      Rehash(2 * index_.size());
+      slot = Slot(name);
+    }
     MetricFamily family;
     family.name = std::string(name);
     family.help = std::string(help);
     family.type = type;
     families_.push_back(std::move(family));
-    index_.emplace(std::string(name), idx);
-  } else {
-    idx = it->second;
+    index_[slot] = static_cast<uint32_t>(families_.size());
   }
-  return families_[idx];
+  last_ = index_[slot] - 1;
+  return families_[last_];
 }
 
 void MetricSet::AddMetric(MetricType type, std::string_view name, std::string_view help,
@@ -41,12 +62,14 @@ std::vector<MetricFamily> MetricSet::Take() {
   std::vector<MetricFamily> out = std::move(families_);
   families_.clear();
   index_.clear();
+  last_ = 0;
   return out;
 }
 
 const MetricFamily* MetricSet::Find(std::string_view name) const {
-  auto it = index_.find(name);
-  return it == index_.end() ? nullptr : &families_[it->second];
+  if (index_.empty()) return nullptr;
+  uint32_t entry = index_[Slot(name)];
+  return entry == 0 ? nullptr : &families_[entry - 1];
 }
 
 double SampleValue(const MetricFamily& family, const prometheus::ClientMetric& metric) {

@@ -35,15 +35,16 @@ std::vector<NetStatSection> ParseNetStats(std::string_view content,
   std::vector<NetStatSection> out;
   auto lines = Lines(content);
   size_t i = 0;
+  std::vector<std::string_view> names, values;
   while (i < lines.size()) {
-    auto names = Fields(lines[i]);
+    Fields(lines[i], names);
     if (names.empty()) {
       ++i;
       continue;
     }
     std::string_view protocol = SectionName(names[0]);
-    std::vector<std::string_view> values;
-    if (i + 1 < lines.size()) values = Fields(lines[i + 1]);
+    values.clear();
+    if (i + 1 < lines.size()) Fields(lines[i + 1], values);
     // The values line must belong to the same section; otherwise this line
     // is an orphan and the next one may start a good pair.
     if (protocol.empty() || values.empty() || values[0] != names[0]) {
@@ -73,8 +74,9 @@ std::vector<NetStatSection> ParseNetStats(std::string_view content,
 
 std::vector<NetStatSection> ParseSnmp6(std::string_view content, std::vector<std::string>* problems) {
   std::vector<NetStatSection> out;
+  std::vector<std::string_view> f;
   for (auto line : Lines(content)) {
-    auto f = Fields(line);
+    Fields(line, f);
     if (f.size() < 2) continue;
     auto six = f[0].find('6');
     if (six == std::string_view::npos) continue;
@@ -107,19 +109,6 @@ void AddNetstatFlags(CLI::App& app) {
                  "Regexp of fields to return for netstat collector.")
       ->group("netstat collector")
       ->capture_default_str();
-}
-
-// Splits a line into `out` as Fields does, reusing the vector's storage.
-void SplitFields(std::string_view s, std::vector<std::string_view>& out) {
-  out.clear();
-  size_t i = 0;
-  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-  while (i < s.size()) {
-    while (i < s.size() && space(s[i])) ++i;
-    size_t start = i;
-    while (i < s.size() && !space(s[i])) ++i;
-    if (i > start) out.push_back(s.substr(start, i - start));
-  }
 }
 
 // The next line of `rest` (without its newline), as Lines splits; false at the end.
@@ -293,7 +282,7 @@ class NetstatCollector : public Collector {
     std::string_view rest = file.buf, line, next;
     bool have_line = NextLine(rest, line);
     while (have_line) {
-      SplitFields(line, names_);
+      Fields(line, names_);
       if (names_.empty()) {
         have_line = NextLine(rest, line);
         continue;
@@ -301,7 +290,7 @@ class NetstatCollector : public Collector {
       std::string_view protocol = SectionName(names_[0]);
       values_.clear();
       bool have_next = NextLine(rest, next);
-      if (have_next) SplitFields(next, values_);
+      if (have_next) Fields(next, values_);
       // The values line must belong to the same section; otherwise this line
       // is an orphan and the next one may start a good pair.
       if (protocol.empty() || values_.empty() || values_[0] != names_[0]) {
@@ -332,7 +321,7 @@ class NetstatCollector : public Collector {
     size_t slot = 0;
     std::string_view rest = file.buf, line;
     while (NextLine(rest, line)) {
-      SplitFields(line, names_);
+      Fields(line, names_);
       if (names_.size() < 2) continue;
       auto six = names_[0].find('6');
       if (six == std::string_view::npos) continue;

@@ -13,8 +13,9 @@ namespace node_agent {
 
 PsiStats ParsePsiStats(std::string_view content) {
   PsiStats s;
+  std::vector<std::string_view> fields;
   for (auto line : Lines(content)) {
-    auto fields = Fields(line);
+    Fields(line, fields);
     if (fields.empty() || (fields[0] != "some" && fields[0] != "full")) continue;
     // prometheus/procfs scans exactly "avg10=%f avg60=%f avg300=%f total=%d".
     static constexpr std::array<std::string_view, 4> kKeys = {"avg10=", "avg60=", "avg300=", "total="};

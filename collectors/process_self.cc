@@ -60,9 +60,9 @@ class ProcessSelfCollector : public Collector {
               static_cast<double>(s->vsize_bytes));
     out.Gauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds.", {},
               boot_time_ + static_cast<double>(s->start_time_ticks) / ticks_per_second_);
-    // ListDir's own descriptor is open while it lists, as in client_golang.
+    // The listing's own descriptor is open while it counts, as in client_golang.
     out.Gauge("process_open_fds", "Number of open file descriptors.", {},
-              static_cast<double>(ListDir(fd_dir_).size()));
+              static_cast<double>(CountDirEntries(fd_dir_)));
     rlimit lim{};
     if (getrlimit(RLIMIT_NOFILE, &lim) == 0) {
       out.Gauge("process_max_fds", "Maximum number of open file descriptors.", {},

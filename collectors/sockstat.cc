@@ -17,8 +17,9 @@ Sockstat ParseSockstat(std::string_view content, std::vector<std::string>* probl
   auto problem = [&](std::string_view line, std::string_view why) {
     if (problems) problems->push_back(fmt::format("{}: '{}'", why, line));
   };
+  std::vector<std::string_view> f;
   for (auto line : Lines(content)) {
-    auto f = Fields(line);
+    Fields(line, f);
     if (f.empty()) continue;
     if (f.size() < 3 || f[0].size() < 2 || f[0].back() != ':') {
       problem(line, "malformed sockstat line");

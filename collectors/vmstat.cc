@@ -15,8 +15,9 @@ namespace node_agent {
 
 Vmstat ParseVmstat(std::string_view content) {
   Vmstat v;
+  std::vector<std::string_view> fields;
   for (auto line : Lines(content)) {
-    auto fields = Fields(line);
+    Fields(line, fields);
     if (fields.empty()) continue;
     std::optional<double> value;
     if (fields.size() == 2) value = ParseDouble(fields[1]);

@@ -1,6 +1,7 @@
 // The agent layer: flag parsing, scrape orchestration, request routing.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "agent/exposition.h"
@@ -110,6 +111,22 @@ TEST(MetricsHandler, Routes) {
   EXPECT_EQ(res.status, 200u);
   EXPECT_NE(res.body.find("href=\"/metrics\""), std::string::npos);
   EXPECT_EQ(get("GET", "/other").status, 404u);
+}
+
+// The handler's own families are merged into the scrape's sorted list.
+TEST(MetricsHandler, FamiliesStaySortedWithHandlerMetrics) {
+  Scraper scraper = MakeScraper();
+  MetricsHandler handler(scraper, {"/metrics", true, "1", "r", 40});
+  HttpRequest r{"GET", "/metrics", {}};
+  std::string body = handler.Handle(r).body;
+  std::vector<std::string> names;
+  for (size_t at = body.find("# TYPE "); at != std::string::npos; at = body.find("# TYPE ", at + 1)) {
+    names.push_back(body.substr(at + 7, body.find(' ', at + 7) - at - 7));
+  }
+  EXPECT_TRUE(std::find(names.begin(), names.end(), "node_agent_build_info") != names.end());
+  EXPECT_TRUE(std::find(names.begin(), names.end(), "promhttp_metric_handler_requests_total") != names.end());
+  EXPECT_GT(names.size(), 4u);
+  EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
 }
 
 TEST(MetricsHandler, DisableExporterMetrics) {

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <limits>
 #include <sstream>
+#include <thread>
 
 #include "tests/sysnet_test_util.h"
 #include "tests/test_util.h"
@@ -32,6 +33,8 @@ TEST(FormatDouble, MatchesGo) {
   EXPECT_EQ(FormatDouble(1048576), "1.048576e+06");
   EXPECT_EQ(FormatDouble(1e6), "1e+06");
   EXPECT_EQ(FormatDouble(999999), "999999");
+  EXPECT_EQ(FormatDouble(-999999), "-999999");
+  EXPECT_EQ(FormatDouble(-42), "-42");
   EXPECT_EQ(FormatDouble(100000), "100000");
   EXPECT_EQ(FormatDouble(123456.5), "123456.5");
   EXPECT_EQ(FormatDouble(1500), "1500");
@@ -251,6 +254,28 @@ TEST(Gzip, RoundTrips) {
     EXPECT_EQ(Gunzip(z), text);
   }
   EXPECT_EQ(Gunzip(Gzip("")), "");
+}
+
+// Gzip reuses one deflate state per thread: consecutive bodies, at the same
+// level or not, and output larger than its 16 KB output chunk come out whole.
+TEST(Gzip, ReusedStateAndLargeOutput) {
+  std::string noise;
+  uint32_t x = 12345;
+  for (int i = 0; i < 200000; ++i) {
+    x = x * 1103515245u + 12345u;
+    noise.push_back(static_cast<char>(x >> 24));
+  }
+  std::string text(30000, 'a');
+  for (const std::string* body : {&noise, &text, &noise, &text}) {
+    std::string z = Gzip(*body, 1);
+    EXPECT_EQ(Gunzip(z), *body);
+  }
+  EXPECT_GT(Gzip(noise, 1).size(), 16384u);
+  EXPECT_EQ(Gunzip(Gzip(text, 6)), text);
+  EXPECT_EQ(Gunzip(Gzip(text, 1)), text);
+  std::string other_thread;
+  std::thread([&] { other_thread = Gunzip(Gzip(text, 1)); }).join();
+  EXPECT_EQ(other_thread, text);
 }
 
 }  // namespace
