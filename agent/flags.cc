@@ -31,6 +31,10 @@ int ParseFlags(int argc, const char* const* argv, Config& config) {
   app.add_option("--web.max-requests", config.max_requests,
                  "Maximum number of parallel scrape requests. 0 disables the limit.")
       ->group("web")->check(CLI::NonNegativeNumber);
+  app.add_option("--web.config.file", config.web_config_file,
+                 "Path to configuration file that can enable TLS or authentication (exporter-toolkit format). "
+                 "Re-read on SIGHUP and when it or its certificates change.")
+      ->group("web");
 
   app.add_option("--path.procfs", config.paths.procfs, "procfs mountpoint.")->group("paths");
   app.add_option("--path.sysfs", config.paths.sysfs, "sysfs mountpoint.")->group("paths");

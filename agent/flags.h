@@ -20,6 +20,7 @@ struct Config {
   std::string telemetry_path = "/metrics";
   bool disable_exporter_metrics = false;
   int max_requests = 40;
+  std::string web_config_file;  // --web.config.file: TLS and basic auth (agent/web_config.h)
   Paths paths;
   std::string log_level = "info";
   std::string log_format = "logfmt";
