@@ -127,6 +127,10 @@ int ParseFlags(int argc, const char* const* argv, Config& config) {
   app.add_option("--scrape.timeout-margin", scrape_timeout_margin,
                  "Subtracted from X-Prometheus-Scrape-Timeout-Seconds to leave time to send the answer.")
       ->group("web");
+  app.add_option("--web.config.file", config.web_config_file,
+                 "Path to configuration file that can enable TLS or authentication (exporter-toolkit format). "
+                 "Re-read on SIGHUP and when it or its certificates change.")
+      ->group("web");
 
   app.add_option("--path.procfs", config.paths.procfs, "procfs mountpoint.")->group("paths");
   app.add_option("--path.sysfs", config.paths.sysfs, "sysfs mountpoint.")->group("paths");

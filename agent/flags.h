@@ -26,6 +26,7 @@ struct Config {
   // less scrape_timeout_margin, or by scrape_timeout when the header is absent.
   std::chrono::nanoseconds scrape_timeout = std::chrono::seconds(10);
   std::chrono::nanoseconds scrape_timeout_margin = std::chrono::milliseconds(500);
+  std::string web_config_file;  // --web.config.file: TLS and basic auth (agent/web_config.h)
   Paths paths;
   std::string log_level = "info";
   std::string log_format = "logfmt";

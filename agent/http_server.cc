@@ -1,16 +1,25 @@
 #include "agent/http_server.h"
 
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
-
-#include <charconv>
-#include <optional>
-#include <boost/asio/ip/v6_only.hpp>
-#include <stdexcept>
 #include <strings.h>
 
+#include <algorithm>
+#include <charconv>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+
+#include "agent/basic_auth.h"
+#include "agent/web_config_file.h"
 #include "collectors/log.h"
 
 namespace node_agent {
@@ -57,143 +66,340 @@ ListenAddress ParseListenAddress(const std::string& value) {
 
 namespace {
 
+unsigned ReadErrorStatus(const beast::error_code& ec) {
+  if (ec == http::error::header_limit || ec == http::error::buffer_overflow) return 431;
+  return 400;
+}
+
+// The checks every request head passes before it reaches a handler; fills
+// `out`. Returns 0 or the error status: a GET or HEAD carries no body, so any
+// body is refused rather than read.
+template <class Parser>
+unsigned CheckHead(const Parser& parser, HttpRequest& out) {
+  if (parser.chunked() || parser.content_length().value_or(0) > 0) return 413;
+  const auto& req = parser.get();
+  out.method = std::string(req.method_string());
+  out.target = std::string(req.target());
+  out.headers.clear();
+  for (const auto& field : req) {
+    out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  return 0;
+}
+
+HttpResponse StatusResponse(unsigned status) {
+  return HttpResponse{status, "text/plain; charset=utf-8", {},
+                      std::string(http::obsolete_reason(static_cast<http::status>(status))) + "\n"};
+}
+
+}  // namespace
+
+RequestHead ParseRequestHead(std::string_view bytes, size_t max_header_bytes) {
+  RequestHead out;
+  http::request_parser<http::empty_body> parser;
+  parser.header_limit(static_cast<std::uint32_t>(max_header_bytes));
+  parser.eager(false);
+  beast::error_code ec;
+  parser.put(asio::buffer(bytes.data(), bytes.size()), ec);
+  if (ec == http::error::need_more) return out;
+  out.complete = true;
+  if (ec) {
+    out.status = ReadErrorStatus(ec);
+    return out;
+  }
+  out.status = CheckHead(parser, out.request);
+  out.keep_alive = parser.get().keep_alive();
+  return out;
+}
+
+namespace {
+
 // What every session needs from the server; shared so a session outliving
 // the server object stays valid.
 struct ServerShared {
-  HttpHandler handler;
-  HttpServer::Options options;
-};
+  ServerShared(HttpHandler h, HttpServer::Options o) : handler(std::move(h)), options(std::move(o)) {}
 
-class Session : public std::enable_shared_from_this<Session> {
- public:
-  Session(tcp::socket socket, std::shared_ptr<const ServerShared> shared)
-      : stream_(std::move(socket)), shared_(std::move(shared)) {}
-
-  void Start() { Read(); }
-
- private:
-  void Read() {
-    parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(shared_->options.max_header_bytes));
-    parser_->body_limit(64 * 1024);  // GET/HEAD carry no body; refuse large ones
-    stream_.expires_after(std::chrono::seconds(shared_->options.idle_timeout_seconds));
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
+  asio::thread_pool& Pool() {
+    std::lock_guard<std::mutex> lock(pool_mutex);
+    if (!pool) {
+      int n = options.worker_threads;
+      if (n <= 0) n = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
+      pool = std::make_unique<asio::thread_pool>(n);
+    }
+    return *pool;
+  }
+  void StopPool() {
+    std::unique_ptr<asio::thread_pool> p;
+    {
+      std::lock_guard<std::mutex> lock(pool_mutex);
+      p = std::move(pool);
+    }
+    if (p) {
+      p->stop();
+      p->join();
+    }
   }
 
-  void OnRead(beast::error_code ec) {
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
-        ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
-      Shutdown();
-      return;
+  HttpHandler handler;
+  HttpServer::Options options;
+  BasicAuthenticator auth;
+  std::atomic<int> connections{0};
+  std::atomic<int> queued{0};  // requests handed to the workers, not yet answered
+  std::atomic<int> active{0};  // requests read, response not yet written
+  std::mutex pool_mutex;
+  std::unique_ptr<asio::thread_pool> pool;
+};
+
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+ public:
+  template <class... Args>
+  Session(std::shared_ptr<ServerShared> shared, std::shared_ptr<const WebState> web, Args&&... args)
+      : shared_(std::move(shared)),
+        web_(std::move(web)),
+        stream_(std::forward<Args>(args)...),
+        buffer_(shared_->options.max_header_bytes + 1024) {
+    shared_->connections++;
+  }
+  ~Session() { shared_->connections--; }
+
+  void Start() {
+    if constexpr (kTls) {
+      Lowest().expires_after(std::chrono::seconds(shared_->options.head_timeout_seconds));
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) { self->OnHandshake(ec); });
+    } else {
+      WaitRequest();
     }
+  }
+
+ private:
+  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
+
+  void OnHandshake(beast::error_code ec) {
+    // Plain HTTP to a TLS port, a client without a required certificate, a
+    // stalled handshake: the connection is just closed.
     if (ec) {
-      // A malformed or oversized request: answer 400/431 and close.
-      unsigned status = ec == http::error::header_limit ? 431 : 400;
-      if (ec == http::error::body_limit) status = 413;
-      auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status), 11);
-      res->set(http::field::content_type, "text/plain; charset=utf-8");
-      res->body() = std::string(http::obsolete_reason(static_cast<http::status>(status))) + "\n";
-      res->keep_alive(false);
-      res->prepare_payload();
-      Write(res, true);
+      log::Debug("TLS handshake failed", {{"err", ec.message()}});
+      Close();
       return;
     }
-    auto& req = parser_->get();
+    if constexpr (kTls) {
+      const auto& sans = web_->config.tls.client_allowed_sans;
+      if (!sans.empty() && !PeerHasAllowedSan(stream_.native_handle(), sans)) {
+        log::Debug("client certificate has none of client_allowed_sans");
+        Close();
+        return;
+      }
+    }
+    WaitRequest();
+  }
+
+  // Between requests the idle timeout applies; once a first byte arrives, the
+  // head timeout.
+  void WaitRequest() {
+    if (buffer_.size() > 0) {
+      ReadHead();
+      return;
+    }
+    buffer_.shrink_to_fit();  // idle connections keep no buffer
+    Lowest().expires_after(std::chrono::seconds(shared_->options.idle_timeout_seconds));
+    stream_.async_read_some(buffer_.prepare(512),
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->buffer_.commit(n);
+                              if (ec) {
+                                self->Close();
+                              } else {
+                                self->ReadHead();
+                              }
+                            });
+  }
+
+  void ReadHead() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(shared_->options.max_header_bytes));
+    parser_->eager(false);
+    Lowest().expires_after(std::chrono::seconds(shared_->options.head_timeout_seconds));
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                              self->OnHead(ec);
+                            });
+  }
+
+  void OnHead(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
+        ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
+        ec == asio::ssl::error::stream_truncated) {
+      Close();
+      return;
+    }
     HttpRequest request;
-    request.method = std::string(req.method_string());
-    request.target = std::string(req.target());
-    for (const auto& field : req) {
-      request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    unsigned status = ec ? ReadErrorStatus(ec) : CheckHead(*parser_, request);
+    if (status != 0) {
+      // A malformed, oversized or body-carrying request: answer and close.
+      version_ = 11;
+      keep_alive_ = false;
+      head_ = false;
+      Respond(StatusResponse(status), false);
+      return;
     }
-    HttpResponse response;
-    try {
-      response = shared_->handler(request);
-    } catch (const std::exception& e) {
-      log::Error("request handler failed", {{"err", e.what()}});
-      response = HttpResponse{500, "text/plain; charset=utf-8", {}, "internal server error\n"};
+    const auto& req = parser_->get();
+    version_ = req.version();
+    keep_alive_ = req.keep_alive();
+    head_ = req.method() == http::verb::head;
+    parser_.reset();
+    Lowest().expires_never();  // the handler may take up to the scrape deadline
+    shared_->active++;
+    const int limit = shared_->options.max_requests;
+    if (limit > 0 && shared_->queued.load() >= limit) {
+      HttpResponse res = shared_->options.overloaded ? shared_->options.overloaded(request) : StatusResponse(503);
+      Respond(std::move(res), true);
+      return;
     }
-    const bool keep_alive = req.keep_alive();
-    const bool head = req.method() == http::verb::head;
+    shared_->queued++;
+    asio::post(shared_->Pool(), [self = this->shared_from_this(), request = std::move(request)] {
+      HttpResponse res = self->Handle(request);
+      asio::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
+        self->shared_->queued--;
+        self->Respond(std::move(res), true);
+      });
+    });
+  }
+
+  // On a worker thread: basic auth, then the handler.
+  HttpResponse Handle(const HttpRequest& request) {
+    HttpResponse res;
+    if (web_ && !web_->config.users.empty() &&
+        !shared_->auth.Check(web_->config.users, request.Header("Authorization"))) {
+      res = StatusResponse(401);
+      res.headers.emplace_back("WWW-Authenticate", "Basic");
+    } else {
+      try {
+        res = shared_->handler(request);
+      } catch (const std::exception& e) {
+        log::Error("request handler failed", {{"err", e.what()}});
+        res = HttpResponse{500, "text/plain; charset=utf-8", {}, "internal server error\n"};
+      }
+    }
+    if (web_) {
+      for (const auto& [k, v] : web_->config.headers) res.headers.emplace_back(k, v);
+    }
+    return res;
+  }
+
+  void Respond(HttpResponse response, bool counted) {
+    counted_ = counted;
     auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(response.status),
-                                                                   req.version());
+                                                                   version_);
     res->set(http::field::content_type, response.content_type);
     for (const auto& [k, v] : response.headers) res->set(k, v);
-    res->keep_alive(keep_alive);
-    if (head) {
+    res->keep_alive(keep_alive_);
+    if (head_) {
       // HEAD: the headers GET would send, Content-Length included, no body.
       res->content_length(response.body.size());
     } else {
       res->body() = std::move(response.body);
       res->prepare_payload();
     }
-    Write(res, !keep_alive, head);
-  }
-
-  void Write(std::shared_ptr<http::response<http::string_body>> res, bool close, bool head = false) {
+    Lowest().expires_after(std::chrono::seconds(shared_->options.idle_timeout_seconds));
     auto sr = std::make_shared<http::response_serializer<http::string_body>>(*res);
-    if (head) {
-      http::async_write_header(stream_, *sr,
-                               [self = shared_from_this(), res, sr, close](beast::error_code ec, std::size_t) {
-                                 self->OnWrite(ec, close);
-                               });
+    auto done = [self = this->shared_from_this(), res, sr](beast::error_code ec, std::size_t) { self->OnWrite(ec); };
+    if (head_) {
+      http::async_write_header(stream_, *sr, std::move(done));
     } else {
-      http::async_write(stream_, *sr,
-                        [self = shared_from_this(), res, sr, close](beast::error_code ec, std::size_t) {
-                          self->OnWrite(ec, close);
-                        });
+      http::async_write(stream_, *sr, std::move(done));
     }
   }
 
-  void OnWrite(beast::error_code ec, bool close) {
-    if (ec || close) {
-      Shutdown();
+  void OnWrite(beast::error_code ec) {
+    if (counted_) shared_->active--;
+    counted_ = false;
+    if (ec || !keep_alive_) {
+      Close();
       return;
     }
-    Read();
+    WaitRequest();
   }
 
-  void Shutdown() {
+  void Close() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.close();
+    Lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    Lowest().close();
   }
 
-  beast::tcp_stream stream_;
+  std::shared_ptr<ServerShared> shared_;
+  std::shared_ptr<const WebState> web_;  // before stream_: it holds the TLS context stream_ uses
+  Stream stream_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
-  std::shared_ptr<const ServerShared> shared_;
+  std::optional<http::request_parser<http::empty_body>> parser_;
+  unsigned version_ = 11;
+  bool keep_alive_ = false;
+  bool head_ = false;
+  bool counted_ = false;
 };
+
+using PlainSession = Session<beast::tcp_stream>;
+using TlsSession = Session<asio::ssl::stream<beast::tcp_stream>>;
 
 }  // namespace
 
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   Impl(asio::io_context& io, HttpHandler h, Options o)
-      : io(io), shared(std::make_shared<ServerShared>(ServerShared{std::move(h), o})) {}
+      : io(io), shared(std::make_shared<ServerShared>(std::move(h), std::move(o))) {}
 
   void Accept(std::shared_ptr<tcp::acceptor> acceptor) {
     acceptor->async_accept(asio::make_strand(io), [self = shared_from_this(), acceptor](
                                                       beast::error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
-      if (!ec) {
-        std::make_shared<Session>(std::move(socket), self->shared)->Start();
-      } else {
-        log::Warn("accept failed", {{"err", ec.message()}});
+      if (ec) {
+        // EMFILE and the like: wait a little rather than spin on accept.
+        log::WarnOnce("http-accept-" + ec.message(), "accept failed", {{"err", ec.message()}});
+        auto timer = std::make_shared<asio::steady_timer>(self->io, std::chrono::milliseconds(100));
+        timer->async_wait([self, acceptor, timer](beast::error_code) {
+          if (acceptor->is_open()) self->Accept(acceptor);
+        });
+        return;
       }
+      self->Serve(std::move(socket));
       self->Accept(acceptor);
     });
   }
 
+  void Serve(tcp::socket socket) {
+    if (shared->connections.load() >= shared->options.max_connections) {
+      log::WarnOnce("http-max-connections", "connection limit reached: closing new connections",
+                    {{"limit", std::to_string(shared->options.max_connections)}});
+      beast::error_code ignored;
+      socket.close(ignored);
+      return;
+    }
+    std::shared_ptr<const WebState> web = shared->options.web_state ? shared->options.web_state() : nullptr;
+    if (web && web->tls) {
+      auto& ctx = *web->tls;
+      std::make_shared<TlsSession>(shared, std::move(web), std::move(socket), ctx)->Start();
+    } else {
+      std::make_shared<PlainSession>(shared, std::move(web), std::move(socket))->Start();
+    }
+  }
+
   asio::io_context& io;
-  std::shared_ptr<const ServerShared> shared;
+  std::shared_ptr<ServerShared> shared;
   std::vector<std::shared_ptr<tcp::acceptor>> acceptors;
 };
 
 HttpServer::HttpServer(asio::io_context& io, HttpHandler handler, Options options)
-    : impl_(std::make_shared<Impl>(io, std::move(handler), options)) {}
+    : impl_(std::make_shared<Impl>(io, std::move(handler), std::move(options))) {}
 
-HttpServer::~HttpServer() { Close(); }
+HttpServer::~HttpServer() {
+  Close();
+  // Workers may still run handlers that refer to objects the caller owns.
+  impl_->shared->StopPool();
+}
 
+int HttpServer::Active() const { return impl_->shared->active.load(); }
+int HttpServer::Connections() const { return impl_->shared->connections.load(); }
 tcp::endpoint HttpServer::Listen(const std::string& address) {
   ListenAddress parsed = ParseListenAddress(address);
   auto open = [&](tcp::endpoint ep, bool dual_stack, beast::error_code& ec) {

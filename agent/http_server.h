@@ -1,5 +1,10 @@
-// A small HTTP/1.1 server on Boost.Beast: keep-alive, bounded request size,
-// idle timeout. It knows nothing of metrics: every request goes to a Handler.
+// A small HTTP/1.1 server on Boost.Beast. It knows nothing of metrics: every
+// request goes to a Handler, run on a small pool of worker threads (a scrape
+// may block up to its deadline) while the one io thread keeps accepting,
+// reading, timing out and rejecting. Limits: connections, requests in the
+// workers (503 beyond), request head size (431) and time (slowloris), idle
+// keep-alive time, no request body (413). Optional TLS and basic auth from
+// --web.config.file (agent/web_config_file.h).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -30,6 +35,20 @@ struct HttpResponse {
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
+struct WebState;
+
+// One request head parsed from raw bytes and checked as the server does it
+// (size limit, no body), for fuzzing and tests: status 0 and complete with the
+// request, or the error status the server answers before closing (400, 413,
+// 431), or !complete when more bytes are needed.
+struct RequestHead {
+  bool complete = false;
+  unsigned status = 0;
+  bool keep_alive = false;
+  HttpRequest request;
+};
+RequestHead ParseRequestHead(std::string_view bytes, size_t max_header_bytes = 16 * 1024);
+
 // Parses a --web.listen-address value: ":9100" (all addresses, IPv6 and IPv4),
 // "0.0.0.0:9100", "127.0.0.1:9100", "[::1]:9100", "localhost:9100". Only numeric
 // hosts and "localhost" are accepted, so no name service is needed at run time.
@@ -44,7 +63,25 @@ class HttpServer {
  public:
   struct Options {
     size_t max_header_bytes = 16 * 1024;
-    int idle_timeout_seconds = 60;
+    // A keep-alive connection waiting for its next request; above Prometheus'
+    // usual 1m scrape interval so its connection is reused.
+    int idle_timeout_seconds = 120;
+    // The whole request head from its first byte (and a TLS handshake): a
+    // client trickling bytes (slowloris) is cut off.
+    int head_timeout_seconds = 10;
+    // Requests queued for or running on the workers (--web.max-requests);
+    // beyond it 503 at once. 0: no limit (still bounded by max_connections).
+    int max_requests = 40;
+    // Open connections; beyond it new ones are accepted and closed at once.
+    int max_connections = 4096;
+    // Worker threads running the handler, started on the first request.
+    // 0: min(4, hardware threads).
+    int worker_threads = 0;
+    // Builds the 503 past max_requests (the handler counts it); empty: a plain 503.
+    HttpHandler overloaded;
+    // The web config for each new connection (TLS, users, headers); empty:
+    // plain HTTP without auth.
+    std::function<std::shared_ptr<const WebState>()> web_state;
   };
   HttpServer(boost::asio::io_context& io, HttpHandler handler, Options options);
   ~HttpServer();
@@ -54,6 +91,10 @@ class HttpServer {
   boost::asio::ip::tcp::endpoint Listen(const std::string& address);
   // Stops accepting; connections in progress finish their current request.
   void Close();
+  // Requests read and not yet answered (for a graceful shutdown).
+  int Active() const;
+  // Open connections.
+  int Connections() const;
 
  private:
   struct Impl;

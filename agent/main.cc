@@ -2,13 +2,21 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <boost/asio/steady_timer.hpp>
+
+#include <algorithm>
+#include <chrono>
 #include <exception>
+#include <functional>
+#include <memory>
 
 #include "agent/flags.h"
 #include "agent/http_server.h"
 #include "agent/metrics_handler.h"
 #include "agent/ray_sd.h"
 #include "agent/scrape.h"
+#include "agent/service.h"
+#include "agent/web_config_file.h"
 #include "agent/version.h"
 #include "collectors/collector.h"
 #include "collectors/log.h"
@@ -25,6 +33,21 @@ int main(int argc, char** argv) {
   log::Info("Starting node-agent", {{"version", NODE_AGENT_VERSION}, {"revision", NODE_AGENT_REVISION}});
   for (const auto& flag : config.ignored_flags) {
     log::Warn("Ignoring a node_exporter flag for a feature node-agent does not implement", {{"flag", flag}});
+  }
+  const long open_files = RaiseOpenFileLimit();
+
+  std::unique_ptr<WebConfigFile> web_config;
+  if (!config.web_config_file.empty()) {
+    try {
+      web_config = std::make_unique<WebConfigFile>(config.web_config_file);
+    } catch (const std::exception& e) {
+      log::Error("invalid --web.config.file", {{"file", config.web_config_file}, {"err", e.what()}});
+      return 1;
+    }
+    auto state = web_config->Current();
+    log::Info("Loaded web config", {{"file", config.web_config_file},
+                                    {"tls", state->tls ? "true" : "false"},
+                                    {"basic_auth_users", std::to_string(state->config.users.size())}});
   }
   std::vector<Scraper::Named> collectors;
   for (const auto& name : config.enabled_collectors) {
@@ -52,7 +75,15 @@ int main(int argc, char** argv) {
   MetricsHandler handler(scraper, handler_options);
 
   boost::asio::io_context io(1);
-  HttpServer server(io, [&](const HttpRequest& r) { return handler.Handle(r); }, HttpServer::Options{});
+  // Registered before listening: a signal from then on is queued, not fatal.
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+  HttpServer::Options server_options;
+  server_options.max_requests = config.max_requests;
+  server_options.overloaded = [&](const HttpRequest&) { return handler.Overloaded(); };
+  // Leave descriptors for the collectors' cached files and the listeners.
+  server_options.max_connections = static_cast<int>(std::clamp(open_files - 256, 64L, 4096L));
+  if (web_config) server_options.web_state = [&] { return web_config->Current(); };
+  HttpServer server(io, [&](const HttpRequest& r) { return handler.Handle(r); }, server_options);
   unsigned first_port = 0;
   for (const auto& address : config.listen_addresses) {
     try {
@@ -83,13 +114,47 @@ int main(int argc, char** argv) {
     }
   }
 
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+  SdNotify("READY=1");
+
+  // SIGTERM/SIGINT: stop accepting, let the requests in progress finish (at
+  // most kDrain), exit 0. SIGHUP: re-read --web.config.file.
+  constexpr auto kDrain = std::chrono::seconds(10);
+  boost::asio::steady_timer drain_timer(io);
+  std::chrono::steady_clock::time_point drain_deadline;
+  std::function<void()> drain = [&] {
+    if (server.Active() == 0 || std::chrono::steady_clock::now() >= drain_deadline) {
+      if (server.Active() > 0) {
+        log::Warn("exiting with requests in progress", {{"count", std::to_string(server.Active())}});
+      }
+      io.stop();
+      return;
+    }
+    drain_timer.expires_after(std::chrono::milliseconds(20));
+    drain_timer.async_wait([&](const boost::system::error_code& ec) {
+      if (!ec) drain();
+    });
+  };
+  std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& ec,
+                                                                              int signo) {
     if (ec) return;
+    if (signo == SIGHUP) {
+      if (web_config) {
+        SdNotify("RELOADING=1");
+        web_config->Reload();
+        SdNotify("READY=1");
+      } else {
+        log::Info("SIGHUP: no --web.config.file to reload");
+      }
+      signals.async_wait(on_signal);
+      return;
+    }
     log::Info("Received signal, shutting down", {{"signal", std::to_string(signo)}});
+    SdNotify("STOPPING=1");
     server.Close();
-    io.stop();
-  });
+    drain_deadline = std::chrono::steady_clock::now() + kDrain;
+    drain();
+  };
+  signals.async_wait(on_signal);
   io.run();
   return 0;
 }

@@ -89,14 +89,20 @@ HttpResponse MetricsHandler::Handle(const HttpRequest& request) {
   return HttpResponse{404, "text/plain; charset=utf-8", {}, "404 page not found\n"};
 }
 
+HttpResponse MetricsHandler::Overloaded() {
+  {
+    std::lock_guard<std::mutex> lock(counts_mutex_);
+    responses_by_code_[503] += 1;
+  }
+  return HttpResponse{503, "text/plain; charset=utf-8", {},
+                      fmt::format("Limit of concurrent requests reached ({}), try again later.\n",
+                                  options_.max_requests)};
+}
+
 HttpResponse MetricsHandler::Metrics(std::string_view query, Scraper::Clock::time_point deadline) {
   if (int now = ++in_flight_; options_.max_requests > 0 && now > options_.max_requests) {
     in_flight_--;
-    std::lock_guard<std::mutex> lock(counts_mutex_);
-    responses_by_code_[503] += 1;
-    return HttpResponse{503, "text/plain; charset=utf-8", {},
-                        fmt::format("Limit of concurrent requests reached ({}), try again later.\n",
-                                    options_.max_requests)};
+    return Overloaded();
   }
   std::vector<MetricFamily> families;
   std::string error;

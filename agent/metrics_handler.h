@@ -47,6 +47,9 @@ class MetricsHandler {
   MetricsHandler(Scraper& scraper, Options options);
 
   HttpResponse Handle(const HttpRequest& request);
+  // The 503 past --web.max-requests, counted in promhttp_metric_handler_requests_total
+  // (the HTTP server answers it without queueing the request).
+  HttpResponse Overloaded();
 
  private:
   HttpResponse Metrics(std::string_view query, Scraper::Clock::time_point deadline);

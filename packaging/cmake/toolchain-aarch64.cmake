@@ -20,3 +20,6 @@ set(CMAKE_LIBRARY_ARCHITECTURE aarch64-linux-gnu)
 find_program(CMAKE_STRIP aarch64-linux-gnu-strip REQUIRED)
 # try_run() and anything run at build time go through qemu.
 find_program(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64-static)
+# pkg-config (FindOpenSSL asks it first) must describe the target's libraries,
+# not the host's /usr/lib/x86_64-linux-gnu ones.
+set(ENV{PKG_CONFIG_LIBDIR} /usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig)

@@ -52,14 +52,21 @@ class Process:
         return self.proc.returncode
 
 
-def wait_http(port, path='/metrics', host='127.0.0.1', timeout=10.0, proc=None):
+def connection(host, port, timeout, ssl_context=None):
+    """HTTP, or HTTPS with this ssl.SSLContext (a TLS agent: --web.config.file)."""
+    if ssl_context is not None:
+        return http.client.HTTPSConnection(host, port, timeout=timeout, context=ssl_context)
+    return http.client.HTTPConnection(host, port, timeout=timeout)
+
+
+def wait_http(port, path='/metrics', host='127.0.0.1', timeout=10.0, proc=None, ssl_context=None, headers=None):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.proc.poll() is not None:
             raise RuntimeError('process exited early:\n' + proc.output())
         try:
-            conn = http.client.HTTPConnection(host, port, timeout=2)
-            conn.request('GET', path)
+            conn = connection(host, port, 2, ssl_context)
+            conn.request('GET', path, headers=headers or {})
             resp = conn.getresponse()
             resp.read()
             conn.close()
@@ -71,20 +78,22 @@ def wait_http(port, path='/metrics', host='127.0.0.1', timeout=10.0, proc=None):
     raise RuntimeError(f'nothing served on {host}:{port}{path} within {timeout}s')
 
 
-def start_agent(*args, port=None):
+def start_agent(*args, port=None, ssl_context=None, headers=None, env=None):
+    """An agent on a free loopback port, once it serves /metrics (over TLS with
+    ssl_context, with these request headers, e.g. basic auth)."""
     port = port or free_port()
     argv = [AGENT, f'--web.listen-address=127.0.0.1:{port}'] + list(args)
     # A test agent never follows (or writes beside) this machine's real Ray
     # files unless the test asks for Ray discovery itself.
     if not any(a.startswith('--ray.sd-file') for a in args):
         argv.append('--ray.sd-file=')
-    p = Process(argv)
-    wait_http(port, proc=p)
+    p = Process(argv, env=env)
+    wait_http(port, proc=p, ssl_context=ssl_context, headers=headers)
     return p, port
 
 
-def get(port, path='/metrics', method='GET', headers=None, host='127.0.0.1'):
-    conn = http.client.HTTPConnection(host, port, timeout=10)
+def get(port, path='/metrics', method='GET', headers=None, host='127.0.0.1', ssl_context=None):
+    conn = connection(host, port, 10, ssl_context)
     conn.request(method, path, headers=headers or {})
     resp = conn.getresponse()
     body = resp.read()

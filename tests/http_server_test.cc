@@ -1,0 +1,209 @@
+// The HTTP server's limits through real sockets on 127.0.0.1: requests past
+// max_requests get 503 at once while the workers are busy, connections past
+// max_connections are closed, a trickled request head and an idle keep-alive
+// connection are cut off, a request body is refused.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "agent/http_server.h"
+
+namespace node_agent {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A server on an ephemeral loopback port, its io thread, and a handler that
+// blocks while `hold` is set.
+class TestServer {
+ public:
+  explicit TestServer(HttpServer::Options options) {
+    server_ = std::make_unique<HttpServer>(
+        io_,
+        [this](const HttpRequest& r) {
+          std::unique_lock<std::mutex> lock(mutex_);
+          ++started_;
+          cv_.notify_all();
+          cv_.wait(lock, [&] { return !hold_; });
+          return HttpResponse{200, "text/plain", {}, "ok " + r.target};
+        },
+        std::move(options));
+    port_ = server_->Listen("127.0.0.1:0").port();
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~TestServer() {
+    Release();
+    io_.stop();
+    thread_.join();
+    server_.reset();
+  }
+  unsigned port() const { return port_; }
+  void Hold() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    hold_ = true;
+  }
+  void Release() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    hold_ = false;
+    cv_.notify_all();
+  }
+  bool WaitStarted(int n) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return cv_.wait_for(lock, 5s, [&] { return started_ >= n; });
+  }
+
+ private:
+  boost::asio::io_context io_{1};
+  std::unique_ptr<HttpServer> server_;
+  std::thread thread_;
+  unsigned port_ = 0;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool hold_ = false;
+  int started_ = 0;
+};
+
+int Connect(unsigned port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  return fd;
+}
+
+void Send(int fd, const std::string& s) { ASSERT_EQ(send(fd, s.data(), s.size(), MSG_NOSIGNAL), (ssize_t)s.size()); }
+
+// Reads until the peer closes or `limit` passes; `closed` says which.
+std::string ReadUntilClosed(int fd, std::chrono::milliseconds limit, bool* closed = nullptr) {
+  std::string out;
+  auto end = std::chrono::steady_clock::now() + limit;
+  if (closed) *closed = false;
+  while (std::chrono::steady_clock::now() < end) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 50) <= 0) continue;
+    char buf[4096];
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) {
+      if (closed) *closed = true;
+      break;
+    }
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+const std::string kGet = "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+
+TEST(HttpServer, PastMaxRequestsAnswers503AtOnce) {
+  HttpServer::Options o;
+  o.max_requests = 2;
+  o.worker_threads = 2;
+  o.overloaded = [](const HttpRequest&) { return HttpResponse{503, "text/plain", {}, "busy\n"}; };
+  TestServer server(o);
+  server.Hold();
+  int a = Connect(server.port()), b = Connect(server.port());
+  Send(a, kGet);
+  Send(b, kGet);
+  ASSERT_TRUE(server.WaitStarted(2));
+  // Both workers are blocked: the io thread still answers, with 503.
+  int c = Connect(server.port());
+  Send(c, kGet);
+  std::string third = ReadUntilClosed(c, 3s);
+  EXPECT_EQ(third.rfind("HTTP/1.1 503", 0), 0u) << third;
+  EXPECT_NE(third.find("busy"), std::string::npos);
+  server.Release();
+  EXPECT_EQ(ReadUntilClosed(a, 3s).rfind("HTTP/1.1 200", 0), 0u);
+  EXPECT_EQ(ReadUntilClosed(b, 3s).rfind("HTTP/1.1 200", 0), 0u);
+  for (int fd : {a, b, c}) close(fd);
+}
+
+TEST(HttpServer, ConnectionsPastTheCapAreClosed) {
+  HttpServer::Options o;
+  o.max_connections = 3;
+  TestServer server(o);
+  int idle[3];
+  for (int& fd : idle) fd = Connect(server.port());
+  std::this_thread::sleep_for(200ms);  // let the server accept them
+  int extra = Connect(server.port());
+  bool closed = false;
+  EXPECT_EQ(ReadUntilClosed(extra, 3s, &closed), "");
+  EXPECT_TRUE(closed) << "a connection past the cap stayed open";
+  close(extra);
+  close(idle[0]);
+  std::this_thread::sleep_for(200ms);
+  int next = Connect(server.port());
+  Send(next, kGet);
+  EXPECT_EQ(ReadUntilClosed(next, 3s).rfind("HTTP/1.1 200", 0), 0u);
+  close(next);
+  for (int fd : {idle[1], idle[2]}) close(fd);
+}
+
+TEST(HttpServer, TrickledHeadIsCutOff) {
+  HttpServer::Options o;
+  o.head_timeout_seconds = 1;
+  TestServer server(o);
+  int fd = Connect(server.port());
+  Send(fd, "GET /metrics HTTP/1.1\r\n");
+  // A header line every 200 ms would go on for 10 s; the head timeout ends it.
+  bool closed = false;
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 50 && !closed; ++i) {
+    send(fd, "X: y\r\n", 6, MSG_NOSIGNAL);
+    ReadUntilClosed(fd, 200ms, &closed);
+  }
+  EXPECT_TRUE(closed);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  close(fd);
+}
+
+TEST(HttpServer, IdleKeepAliveConnectionIsClosed) {
+  HttpServer::Options o;
+  o.idle_timeout_seconds = 1;
+  TestServer server(o);
+  int fd = Connect(server.port());
+  Send(fd, "GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+  bool closed = false;
+  std::string got = ReadUntilClosed(fd, 4s, &closed);
+  EXPECT_EQ(got.rfind("HTTP/1.1 200", 0), 0u) << got;
+  EXPECT_TRUE(closed) << "idle keep-alive connection still open after the idle timeout";
+  close(fd);
+}
+
+TEST(HttpServer, RequestBodyRefused) {
+  TestServer server(HttpServer::Options{});
+  int fd = Connect(server.port());
+  Send(fd, "GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nbody");
+  bool closed = false;
+  std::string got = ReadUntilClosed(fd, 3s, &closed);
+  EXPECT_EQ(got.rfind("HTTP/1.1 413", 0), 0u) << got;
+  EXPECT_TRUE(closed);
+  close(fd);
+}
+
+TEST(HttpServer, PipelinedRequestsAnsweredInOrder) {
+  TestServer server(HttpServer::Options{});
+  int fd = Connect(server.port());
+  Send(fd, "GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  std::string got = ReadUntilClosed(fd, 3s);
+  auto first = got.find("ok /1"), second = got.find("ok /2");
+  EXPECT_NE(first, std::string::npos) << got;
+  EXPECT_NE(second, std::string::npos) << got;
+  EXPECT_LT(first, second);
+  close(fd);
+}
+
+}  // namespace
+}  // namespace node_agent
