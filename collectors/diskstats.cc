@@ -375,7 +375,9 @@ class DiskstatsCollector : public Collector {
 // Flags, bound by AddDiskstatsFlags.
 struct DiskstatsFlags {
   DiskstatsOptions options;
-  CLI::Option* exclude = nullptr;
+  // Set while parsing: the CLI::App (and its options) is gone by the time
+  // collectors are created, so no CLI::Option* may be kept.
+  bool exclude_given = false;
 };
 DiskstatsFlags& Flags() {
   static DiskstatsFlags flags;
@@ -384,11 +386,18 @@ DiskstatsFlags& Flags() {
 
 void AddDiskstatsFlags(CLI::App& app) {
   DiskstatsFlags& f = Flags();
-  f.exclude = app.add_option("--collector.diskstats.device-exclude", f.options.device_exclude,
-                             "Regexp of diskstats devices to exclude (mutually exclusive to "
-                             "device-include).")
-                  ->capture_default_str()
-                  ->group("diskstats collector");
+  f.exclude_given = false;
+  // A function option: called for every value given, the empty one included.
+  app.add_option_function<std::string>(
+         "--collector.diskstats.device-exclude",
+         [&f](const std::string& v) {
+           f.options.device_exclude = v;
+           f.exclude_given = true;
+         },
+         "Regexp of diskstats devices to exclude (mutually exclusive to "
+         "device-include).")
+      ->default_str(f.options.device_exclude)
+      ->group("diskstats collector");
   app.add_option("--collector.diskstats.device-include", f.options.device_include,
                  "Regexp of diskstats devices to include (mutually exclusive to device-exclude).")
       ->group("diskstats collector");
@@ -400,7 +409,7 @@ void AddDiskstatsFlags(CLI::App& app) {
 
 std::unique_ptr<Collector> CreateDiskstats(const Paths& paths) {
   DiskstatsOptions options = Flags().options;
-  options.device_exclude_set = Flags().exclude && Flags().exclude->count() > 0;
+  options.device_exclude_set = Flags().exclude_given;
   return NewDiskstatsCollector(paths, options);
 }
 

@@ -360,8 +360,10 @@ struct FilesystemFlags {
   std::string old_mount_points_excluded;
   std::string old_fs_types_excluded;
   std::string mount_timeout = "5s";
-  CLI::Option* mount_points_exclude = nullptr;
-  CLI::Option* fs_types_exclude = nullptr;
+  // Set while parsing: the CLI::App (and its options) is gone by the time
+  // collectors are created, so no CLI::Option* may be kept.
+  bool mount_points_exclude_given = false;
+  bool fs_types_exclude_given = false;
 };
 
 FilesystemFlags& Flags() {
@@ -372,11 +374,16 @@ FilesystemFlags& Flags() {
 void AddFilesystemFlags(CLI::App& app) {
   auto& f = Flags();
   const char* group = "filesystem collector";
-  f.mount_points_exclude =
-      app.add_option("--collector.filesystem.mount-points-exclude", f.options.mount_points_exclude,
-                     "Regexp of mount points to exclude for filesystem collector. (mutually exclusive to "
-                     "mount-points-include)")
-          ->group(group);
+  f.mount_points_exclude_given = f.fs_types_exclude_given = false;
+  app.add_option_function<std::string>(
+         "--collector.filesystem.mount-points-exclude",
+         [&f](const std::string& v) {
+           f.options.mount_points_exclude = v;
+           f.mount_points_exclude_given = true;
+         },
+         "Regexp of mount points to exclude for filesystem collector. (mutually exclusive to "
+         "mount-points-include)")
+      ->group(group);
   app.add_option("--collector.filesystem.mount-points-include", f.options.mount_points_include,
                  "Regexp of mount points to include for filesystem collector. (mutually exclusive to "
                  "mount-points-exclude)")
@@ -384,11 +391,15 @@ void AddFilesystemFlags(CLI::App& app) {
   app.add_option("--collector.filesystem.ignored-mount-points", f.old_mount_points_excluded,
                  "Regexp of mount points to ignore for filesystem collector.")
       ->group("");  // hidden, deprecated
-  f.fs_types_exclude =
-      app.add_option("--collector.filesystem.fs-types-exclude", f.options.fs_types_exclude,
-                     "Regexp of filesystem types to exclude for filesystem collector. (mutually exclusive to "
-                     "fs-types-include)")
-          ->group(group);
+  app.add_option_function<std::string>(
+         "--collector.filesystem.fs-types-exclude",
+         [&f](const std::string& v) {
+           f.options.fs_types_exclude = v;
+           f.fs_types_exclude_given = true;
+         },
+         "Regexp of filesystem types to exclude for filesystem collector. (mutually exclusive to "
+         "fs-types-include)")
+      ->group(group);
   app.add_option("--collector.filesystem.fs-types-include", f.options.fs_types_include,
                  "Regexp of filesystem types to exclude for filesystem collector. (mutually exclusive to "
                  "fs-types-exclude)")
@@ -429,11 +440,10 @@ void ResolveFilter(const char* what, const std::string& old_value, bool exclude_
 std::unique_ptr<Collector> CreateFilesystem(const Paths& paths) {
   auto& f = Flags();
   FilesystemOptions options = f.options;
-  ResolveFilter("mount-points", f.old_mount_points_excluded,
-                f.mount_points_exclude && f.mount_points_exclude->count() > 0, options.mount_points_exclude,
-                options.mount_points_include);
-  ResolveFilter("fs-types", f.old_fs_types_excluded, f.fs_types_exclude && f.fs_types_exclude->count() > 0,
-                options.fs_types_exclude, options.fs_types_include);
+  ResolveFilter("mount-points", f.old_mount_points_excluded, f.mount_points_exclude_given,
+                options.mount_points_exclude, options.mount_points_include);
+  ResolveFilter("fs-types", f.old_fs_types_excluded, f.fs_types_exclude_given, options.fs_types_exclude,
+                options.fs_types_include);
   auto timeout = ParseGoDuration(f.mount_timeout);
   if (!timeout || timeout->count() < 0) {
     throw std::invalid_argument("--collector.filesystem.mount-timeout: invalid duration '" + f.mount_timeout + "'");

@@ -303,6 +303,9 @@ std::optional<std::chrono::nanoseconds> ParseGoDuration(std::string_view s) {
     }
     if (!found) return std::nullopt;
   }
+  // Go rejects a duration past int64 nanoseconds (about 292 years); the cast
+  // of a larger double would be undefined.
+  if (!(total < 9223372036854775807.0)) return std::nullopt;
   return std::chrono::nanoseconds(static_cast<int64_t>(negative ? -total : total));
 }
 

@@ -140,6 +140,10 @@ void WarnOnce(const std::string& key, std::string_view msg, const Fields& fields
   bool first;
   {
     std::lock_guard<std::mutex> lock(seen_mutex);
+    // Keys often hold the offending text (a textfile's error, a malformed
+    // line), which can differ on every scrape for months: past the bound the
+    // set starts over, so memory stays bounded at the cost of a repeated warning.
+    if (seen.size() >= kWarnOnceMaxKeys && !seen.contains(key)) seen.clear();
     first = seen.insert(key).second;
   }
   Write(first ? Level::kWarn : Level::kDebug, msg, fields);

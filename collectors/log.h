@@ -33,6 +33,8 @@ inline void Error(std::string_view msg, const Fields& f = {}) { Write(Level::kEr
 
 // Logs at warn level the first time `key` is seen and at debug level after,
 // so a malformed line that persists is reported once, not on every scrape.
+// At most kWarnOnceMaxKeys keys are remembered; then they are forgotten.
+inline constexpr size_t kWarnOnceMaxKeys = 4096;
 void WarnOnce(const std::string& key, std::string_view msg, const Fields& fields = {});
 
 // Captures records instead of writing them to stderr (tests).

@@ -194,7 +194,7 @@ bool ParseLinkDump(std::string_view bytes, std::vector<LinkStats>& links) {
       switch (rta.rta_type) {
         case IFLA_IFNAME:
           link.name = std::string(payload.substr(0, payload.find('\0')));
-          has_name = true;
+          has_name = !link.name.empty();  // an empty name is no name (device="" means nothing)
           break;
         case IFLA_STATS64:
           CopyStats(payload, 8, link);

@@ -5,7 +5,8 @@
 #                              for the prometheus-cpp source package, rpm for rpmbuild, file)
 #   packaging/deps.sh --test   build + test dependencies (Prometheus + promtool, node_exporter,
 #                              PyYAML; for tests/packaging: rpmlint, createrepo-c, dnf, lintian,
-#                              busybox-static, systemd for systemd-analyze), and --cross-aarch64's
+#                              busybox-static, systemd for systemd-analyze; clang and lld for
+#                              the libFuzzer targets), and --cross-aarch64's
 #   packaging/deps.sh --cross-aarch64
 #                              the aarch64 cross build (ARCH=aarch64 packaging/package.sh): adds
 #                              dpkg's arm64 architecture, Debian's g++-aarch64-linux-gnu, the
@@ -19,7 +20,8 @@ build_pkgs=(cmake ninja-build g++ pkg-config git
             libcli11-dev zlib1g-dev libssl-dev libyaml-dev libcrypt-dev libgtest-dev libgmock-dev libbenchmark-dev
             dpkg-dev rpm file binutils)
 test_pkgs=(prometheus prometheus-node-exporter curl python3 python3-yaml
-           rpmlint createrepo-c dnf lintian busybox-static systemd)
+           rpmlint createrepo-c dnf lintian busybox-static systemd
+           clang libclang-rt-14-dev lld)  # libFuzzer targets (tests/fuzz/run.sh): clang, its fuzzer/sanitizer runtimes, lld
 # Header-only dependencies (Boost, CLI11, nlohmann-json) come from the host's
 # headers; prometheus-cpp's core is compiled for the target by the static build.
 cross_pkgs=(g++-aarch64-linux-gnu libsensors-dev:arm64 zlib1g-dev:arm64 libfmt-dev:arm64

@@ -71,6 +71,14 @@ TEST(ParseGoDuration, Units) {
   EXPECT_EQ(ParseGoDuration(""), std::nullopt);
 }
 
+// Found by tests/fuzz/go_duration: past int64 nanoseconds the conversion was
+// undefined (UBSan: "outside the range of representable values"); Go says invalid.
+TEST(ParseGoDuration, OverflowIsInvalid) {
+  EXPECT_EQ(ParseGoDuration("0h4444444444444444444444444h"), std::nullopt);
+  EXPECT_EQ(ParseGoDuration("-9223372037s"), std::nullopt);
+  EXPECT_EQ(ParseGoDuration("2562047h"), std::chrono::nanoseconds(std::chrono::hours(2562047)));
+}
+
 TEST(GoErrnoString, LowercaseLikeGo) {
   EXPECT_EQ(GoErrnoString(ENOENT), "no such file or directory");
   EXPECT_EQ(GoErrnoString(EACCES), "permission denied");

@@ -206,6 +206,20 @@ TEST(ParseLinkDump, Stats64Stats32AndMissing) {
   EXPECT_EQ(links[2][LinkStats::kRxNohandler], 0u);
 }
 
+// Found by tests/fuzz/link_dump: an IFLA_IFNAME whose text is empty gave a
+// link named "" (a device="" series); it is left out like a missing name.
+TEST(ParseLinkDump, EmptyNameIsNoName) {
+  uint64_t s64[24] = {};
+  DumpBuilder b;
+  b.Link(std::string("\0junk", 5), s64, sizeof(s64), nullptr, 0);
+  b.Link("ens5", s64, sizeof(s64), nullptr, 0);
+  b.Done();
+  std::vector<LinkStats> links;
+  ASSERT_TRUE(ParseLinkDump(b.bytes(), links));
+  ASSERT_EQ(links.size(), 1u);
+  EXPECT_EQ(links[0].name, "ens5");
+}
+
 TEST(ParseLinkDump, TruncatedAndErrorMessagesFail) {
   uint64_t s64[24] = {};
   DumpBuilder b;

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test:
-#   unit tests (GoogleTest, via ctest), the same under ASan+UBSan, end-to-end
+#   unit tests (GoogleTest, via ctest), the same under ASan+UBSan (LeakSanitizer
+#   on), the hostile-input test against the ASan agent, the libFuzzer targets for
+#   a few seconds each (tests/fuzz/run.sh, needs clang), end-to-end
 #   tests (real HTTP clients, a real Prometheus, the reference node_exporter),
 #   bench/compare --quick (node-agent beside node_exporter; no timing assertions),
+#   a short bench/soak (RSS, fds, threads flat over 2,000 scrapes),
 #   the packages (packaging/package.sh, then tests/packaging/run.sh: static
 #   binary, unit score, rpmlint, dnf --installroot, dpkg --root, install.sh),
 #   the aarch64 cross build (tests/packaging/cross-aarch64.sh: ARCH=aarch64
@@ -48,6 +51,14 @@ unit_asan() {
     build-asan/unit_tests --gtest_brief=1
 }
 e2e() { python3 -m unittest discover -s tests/e2e -p 'test_*.py' -v; }
+# The hostile-input e2e test against the ASan+UBSan agent: a memory error
+# that the release binary survives silently aborts this one.
+# (RSS not bounded there: ASan's quarantine keeps freed memory resident.)
+hostile_asan() { HOSTILE_CHECK_RSS=0 NODE_AGENT_BINARY="$root/build-asan/node-agent" python3 -m unittest discover -s tests/e2e -p test_hostile.py -v; }
+# Every libFuzzer target for a few seconds (tests/fuzz/run.sh; skipped without clang).
+fuzz() { JOBS=$jobs tests/fuzz/run.sh 2; }
+# RSS, descriptors and threads flat over 2,000 scrapes (bench/soak; 100,000 by hand).
+soak_short() { bench/soak --scrapes 2000; }
 # node-agent beside node_exporter and the naive floor; checks only that every
 # figure came out (no timing assertions).
 compare_quick() { bench/compare --quick; }
@@ -66,7 +77,10 @@ step build build
 step unit unit
 step build-asan build_asan
 step unit-asan unit_asan
+step hostile-asan hostile_asan
+step fuzz fuzz
 step e2e e2e
+step soak soak_short
 step bench-compare compare_quick
 step packaging packaging
 step cross-aarch64 cross_aarch64

@@ -78,6 +78,21 @@ def wait_http(port, path='/metrics', host='127.0.0.1', timeout=10.0, proc=None, 
     raise RuntimeError(f'nothing served on {host}:{port}{path} within {timeout}s')
 
 
+def proc_status(pid, keys=('VmRSS', 'VmHWM', 'Threads')):
+    """Fields of /proc/PID/status as ints (kB for the Vm* ones)."""
+    out = {}
+    with open(f'/proc/{pid}/status') as f:
+        for line in f:
+            key, _, value = line.partition(':')
+            if key in keys:
+                out[key] = int(value.split()[0])
+    return out
+
+
+def fd_count(pid):
+    return len(os.listdir(f'/proc/{pid}/fd'))
+
+
 def start_agent(*args, port=None, ssl_context=None, headers=None, env=None):
     """An agent on a free loopback port, once it serves /metrics (over TLS with
     ssl_context, with these request headers, e.g. basic auth)."""

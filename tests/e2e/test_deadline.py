@@ -7,7 +7,7 @@ import tempfile
 import time
 import unittest
 
-from common import AGENT, ROOT, collector_flags, get, parse, start_agent
+from common import AGENT, ROOT, collector_flags, fd_count, get, parse, proc_status, start_agent
 
 FIXTURES = os.path.join(ROOT, 'tests', 'fixtures')
 CHIP = 'sys/devices/platform/coretemp.0/hwmon/hwmon0'
@@ -16,7 +16,7 @@ HEADER = 'X-Prometheus-Scrape-Timeout-Seconds'
 
 def counts(pid):
     """(threads, open fds) of a process."""
-    return len(os.listdir(f'/proc/{pid}/task')), len(os.listdir(f'/proc/{pid}/fd'))
+    return proc_status(pid)['Threads'], fd_count(pid)
 
 
 class DeadlineTest(unittest.TestCase):
