@@ -1,5 +1,6 @@
 #include "collectors/device_filter.h"
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <stdexcept>
@@ -26,6 +27,19 @@ bool DeviceFilter::Ignored(std::string_view name) const {
   if (exclude_ && std::regex_search(s, *exclude_)) return true;
   if (include_ && !std::regex_search(s, *include_)) return true;
   return false;
+}
+
+CLI::Option* AddFlagRecordingGiven(CLI::App& app, const std::string& name, std::string& value, bool& given,
+                                   const std::string& description) {
+  given = false;
+  // A function option: called for every value given, the empty one included.
+  return app.add_option_function<std::string>(
+      name,
+      [&value, &given](const std::string& v) {
+        value = v;
+        given = true;
+      },
+      description);
 }
 
 }  // namespace node_agent

@@ -8,7 +8,20 @@
 #include <string>
 #include <string_view>
 
+namespace CLI {
+class App;
+class Option;
+}  // namespace CLI
+
 namespace node_agent {
+
+// Adds a string flag that also records whether it was given on the command
+// line (an empty value included): node_exporter's exclude flags have defaults,
+// and giving an include flag only conflicts with an exclude flag set by hand.
+// The flag writes `value` and `given` while parsing, so nothing keeps a
+// pointer into the CLI::App after it is gone.
+CLI::Option* AddFlagRecordingGiven(CLI::App& app, const std::string& name, std::string& value, bool& given,
+                                   const std::string& description);
 
 // Compiles a flag's regex; throws std::invalid_argument naming the flag.
 std::regex CompileFlagRegex(std::string_view flag_name, const std::string& pattern);

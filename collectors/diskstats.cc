@@ -386,16 +386,8 @@ DiskstatsFlags& Flags() {
 
 void AddDiskstatsFlags(CLI::App& app) {
   DiskstatsFlags& f = Flags();
-  f.exclude_given = false;
-  // A function option: called for every value given, the empty one included.
-  app.add_option_function<std::string>(
-         "--collector.diskstats.device-exclude",
-         [&f](const std::string& v) {
-           f.options.device_exclude = v;
-           f.exclude_given = true;
-         },
-         "Regexp of diskstats devices to exclude (mutually exclusive to "
-         "device-include).")
+  AddFlagRecordingGiven(app, "--collector.diskstats.device-exclude", f.options.device_exclude, f.exclude_given,
+                        "Regexp of diskstats devices to exclude (mutually exclusive to device-include).")
       ->default_str(f.options.device_exclude)
       ->group("diskstats collector");
   app.add_option("--collector.diskstats.device-include", f.options.device_include,

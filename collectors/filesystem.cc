@@ -374,15 +374,10 @@ FilesystemFlags& Flags() {
 void AddFilesystemFlags(CLI::App& app) {
   auto& f = Flags();
   const char* group = "filesystem collector";
-  f.mount_points_exclude_given = f.fs_types_exclude_given = false;
-  app.add_option_function<std::string>(
-         "--collector.filesystem.mount-points-exclude",
-         [&f](const std::string& v) {
-           f.options.mount_points_exclude = v;
-           f.mount_points_exclude_given = true;
-         },
-         "Regexp of mount points to exclude for filesystem collector. (mutually exclusive to "
-         "mount-points-include)")
+  AddFlagRecordingGiven(app, "--collector.filesystem.mount-points-exclude", f.options.mount_points_exclude,
+                        f.mount_points_exclude_given,
+                        "Regexp of mount points to exclude for filesystem collector. (mutually exclusive to "
+                        "mount-points-include)")
       ->group(group);
   app.add_option("--collector.filesystem.mount-points-include", f.options.mount_points_include,
                  "Regexp of mount points to include for filesystem collector. (mutually exclusive to "
@@ -391,14 +386,10 @@ void AddFilesystemFlags(CLI::App& app) {
   app.add_option("--collector.filesystem.ignored-mount-points", f.old_mount_points_excluded,
                  "Regexp of mount points to ignore for filesystem collector.")
       ->group("");  // hidden, deprecated
-  app.add_option_function<std::string>(
-         "--collector.filesystem.fs-types-exclude",
-         [&f](const std::string& v) {
-           f.options.fs_types_exclude = v;
-           f.fs_types_exclude_given = true;
-         },
-         "Regexp of filesystem types to exclude for filesystem collector. (mutually exclusive to "
-         "fs-types-include)")
+  AddFlagRecordingGiven(app, "--collector.filesystem.fs-types-exclude", f.options.fs_types_exclude,
+                        f.fs_types_exclude_given,
+                        "Regexp of filesystem types to exclude for filesystem collector. (mutually exclusive to "
+                        "fs-types-include)")
       ->group(group);
   app.add_option("--collector.filesystem.fs-types-include", f.options.fs_types_include,
                  "Regexp of filesystem types to exclude for filesystem collector. (mutually exclusive to "

@@ -39,27 +39,17 @@ Scraper MakeScraper() {
   return Scraper(std::move(c), {});
 }
 
-double Find(const std::vector<MetricFamily>& fams, std::string_view name, const Labels& labels) {
-  for (const auto& f : fams) {
-    if (f.name != name) continue;
-    for (const auto& m : f.metric) {
-      if (m.label == labels) return SampleValue(f, m);
-    }
-  }
-  return -1;
-}
-
 TEST(Scraper, ReportsSuccessPerCollectorAndKeepsPartialOutput) {
   Scraper scraper = MakeScraper();
   std::vector<MetricFamily> fams;
   std::string error;
   ASSERT_TRUE(scraper.Scrape({}, {}, fams, error));
-  EXPECT_EQ(Find(fams, "node_scrape_collector_success", {{"collector", "good"}}), 1);
-  EXPECT_EQ(Find(fams, "node_scrape_collector_success", {{"collector", "nodata"}}), 0);
-  EXPECT_EQ(Find(fams, "node_scrape_collector_success", {{"collector", "bad"}}), 0);
-  EXPECT_GE(Find(fams, "node_scrape_collector_duration_seconds", {{"collector", "bad"}}), 0);
+  EXPECT_EQ(testing::ScrapedValue(fams, "node_scrape_collector_success", {{"collector", "good"}}), 1);
+  EXPECT_EQ(testing::ScrapedValue(fams, "node_scrape_collector_success", {{"collector", "nodata"}}), 0);
+  EXPECT_EQ(testing::ScrapedValue(fams, "node_scrape_collector_success", {{"collector", "bad"}}), 0);
+  EXPECT_GE(testing::ScrapedValue(fams, "node_scrape_collector_duration_seconds", {{"collector", "bad"}}), 0);
   // What a failing collector added before failing is still served.
-  EXPECT_EQ(Find(fams, "node_bad", {{"k", "v"}}), 42);
+  EXPECT_EQ(testing::ScrapedValue(fams, "node_bad", {{"k", "v"}}), 42);
   EXPECT_TRUE(std::is_sorted(fams.begin(), fams.end(),
                              [](const auto& a, const auto& b) { return a.name < b.name; }));
 }
@@ -69,13 +59,13 @@ TEST(Scraper, CollectAndExcludeFilter) {
   std::vector<MetricFamily> fams;
   std::string error;
   ASSERT_TRUE(scraper.Scrape({"good"}, {}, fams, error));
-  EXPECT_EQ(Find(fams, "node_good", {{"k", "v"}}), 42);
-  EXPECT_EQ(Find(fams, "node_bad", {{"k", "v"}}), -1);
-  EXPECT_EQ(Find(fams, "node_scrape_collector_success", {{"collector", "bad"}}), -1);
+  EXPECT_EQ(testing::ScrapedValue(fams, "node_good", {{"k", "v"}}), 42);
+  EXPECT_EQ(testing::ScrapedValue(fams, "node_bad", {{"k", "v"}}), -1);
+  EXPECT_EQ(testing::ScrapedValue(fams, "node_scrape_collector_success", {{"collector", "bad"}}), -1);
 
   ASSERT_TRUE(scraper.Scrape({}, {"bad"}, fams, error));
-  EXPECT_EQ(Find(fams, "node_good", {{"k", "v"}}), 42);
-  EXPECT_EQ(Find(fams, "node_bad", {{"k", "v"}}), -1);
+  EXPECT_EQ(testing::ScrapedValue(fams, "node_good", {{"k", "v"}}), 42);
+  EXPECT_EQ(testing::ScrapedValue(fams, "node_bad", {{"k", "v"}}), -1);
 
   EXPECT_FALSE(scraper.Scrape({"nonexistent"}, {}, fams, error));
   EXPECT_NE(error.find("nonexistent"), std::string::npos);

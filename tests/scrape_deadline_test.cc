@@ -39,21 +39,11 @@ size_t CountEntries(const char* dir) {
 size_t ThreadCount() { return CountEntries("/proc/self/task"); }
 size_t FdCount() { return CountEntries("/proc/self/fd"); }
 
-// Value of a sample, or -1 when absent.
-double Find(const std::vector<MetricFamily>& fams, std::string_view name, const Labels& labels) {
-  for (const auto& f : fams) {
-    if (f.name != name) continue;
-    for (const auto& m : f.metric) {
-      if (m.label == labels) return SampleValue(f, m);
-    }
-  }
-  return -1;
-}
 double Success(const std::vector<MetricFamily>& fams, const std::string& collector) {
-  return Find(fams, "node_scrape_collector_success", {{"collector", collector}});
+  return testing::ScrapedValue(fams, "node_scrape_collector_success", {{"collector", collector}});
 }
 double Duration(const std::vector<MetricFamily>& fams, const std::string& collector) {
-  return Find(fams, "node_scrape_collector_duration_seconds", {{"collector", collector}});
+  return testing::ScrapedValue(fams, "node_scrape_collector_duration_seconds", {{"collector", collector}});
 }
 
 // Stands in for an attribute whose driver sleeps: open() of a FIFO without
@@ -165,14 +155,14 @@ TEST(ScrapeDeadline, BlockedCollectorFailsAloneStaysFlatAndRecovers) {
   EXPECT_LT(took, 2s) << "the scrape must answer by its deadline";
   EXPECT_EQ(Success(fams, "blocked"), 0);
   EXPECT_GE(Duration(fams, "blocked"), 0.9);  // up to the deadline
-  EXPECT_EQ(Find(fams, "node_test_fifo_value", {}), -1);
+  EXPECT_EQ(testing::ScrapedValue(fams, "node_test_fifo_value", {}), -1);
   // Every other collector's data is there; the FIFO sensor is left out like
   // any unreadable attribute, the chip's other sensors are served.
   EXPECT_EQ(Success(fams, "loadavg"), 1);
-  EXPECT_GT(Find(fams, "node_load1", {}), 0);
+  EXPECT_GT(testing::ScrapedValue(fams, "node_load1", {}), 0);
   EXPECT_EQ(Success(fams, "hwmon"), 1);
-  EXPECT_EQ(Find(fams, "node_hwmon_temp_celsius", {{"chip", "platform_coretemp_0"}, {"sensor", "temp1"}}), -1);
-  EXPECT_GT(Find(fams, "node_hwmon_temp_celsius", {{"chip", "platform_coretemp_0"}, {"sensor", "temp2"}}), 0);
+  EXPECT_EQ(testing::ScrapedValue(fams, "node_hwmon_temp_celsius", {{"chip", "platform_coretemp_0"}, {"sensor", "temp1"}}), -1);
+  EXPECT_GT(testing::ScrapedValue(fams, "node_hwmon_temp_celsius", {{"chip", "platform_coretemp_0"}, {"sensor", "temp2"}}), 0);
 
   // 100 more scrapes: the stuck collector is skipped, nothing piles up.
   const size_t threads = ThreadCount(), fds = FdCount();
@@ -198,7 +188,7 @@ TEST(ScrapeDeadline, BlockedCollectorFailsAloneStaysFlatAndRecovers) {
     if (!recovered) std::this_thread::sleep_for(10ms);
   }
   EXPECT_TRUE(recovered);
-  EXPECT_EQ(Find(fams, "node_test_fifo_value", {}), 42);
+  EXPECT_EQ(testing::ScrapedValue(fams, "node_test_fifo_value", {}), 42);
 }
 
 TEST(ScrapeDeadline, SlowCollectorDoesNotHoldUpThoseAfterIt) {
@@ -215,9 +205,9 @@ TEST(ScrapeDeadline, SlowCollectorDoesNotHoldUpThoseAfterIt) {
   EXPECT_EQ(Success(fams, "a_slow"), 0);
   EXPECT_EQ(Success(fams, "b_fast"), 1);
   EXPECT_EQ(Success(fams, "c_fast"), 1);
-  EXPECT_EQ(Find(fams, "node_test_b", {}), 7);
-  EXPECT_EQ(Find(fams, "node_test_c", {}), 7);
-  EXPECT_EQ(Find(fams, "node_test_latch", {}), -1);
+  EXPECT_EQ(testing::ScrapedValue(fams, "node_test_b", {}), 7);
+  EXPECT_EQ(testing::ScrapedValue(fams, "node_test_c", {}), 7);
+  EXPECT_EQ(testing::ScrapedValue(fams, "node_test_latch", {}), -1);
   slow.Release();
 }
 
@@ -250,7 +240,7 @@ TEST(ScrapeDeadline, StuckCollectorIsNotEnteredAgainUntilItReturns) {
   }
   EXPECT_TRUE(recovered);
   EXPECT_EQ(slow.calls, 2);
-  EXPECT_EQ(Find(fams, "node_test_latch", {}), 1);
+  EXPECT_EQ(testing::ScrapedValue(fams, "node_test_latch", {}), 1);
 }
 
 // Two scrapes of one collector: the second waits for the first's use of it,
@@ -286,7 +276,7 @@ TEST(ScrapeDeadline, NormalScrapeReusesOneRunner) {
   for (int i = 0; i < 20; ++i) {
     auto fams = ScrapeBy(scraper, Clock::now() + 5s);
     ASSERT_EQ(Success(fams, "a"), 1);
-    ASSERT_EQ(Find(fams, "node_test_b", {}), 7);
+    ASSERT_EQ(testing::ScrapedValue(fams, "node_test_b", {}), 7);
   }
   EXPECT_EQ(scraper.RunnerThreads(), 1u);
 }

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "agent/exposition.h"
 #include "collectors/collector.h"
@@ -47,6 +48,19 @@ inline double Value(const MetricSet& set, std::string_view family, const Labels&
     if (m.label == labels) return SampleValue(*f, m);
   }
   return -12345.678;
+}
+
+// Value of the sample with exactly these labels in a scrape's families (the
+// Scraper's output), or -1 when absent.
+inline double ScrapedValue(const std::vector<MetricFamily>& families, std::string_view family,
+                           const Labels& labels) {
+  for (const auto& f : families) {
+    if (f.name != family) continue;
+    for (const auto& m : f.metric) {
+      if (m.label == labels) return SampleValue(f, m);
+    }
+  }
+  return -1;
 }
 
 inline size_t SampleCount(const MetricSet& set, std::string_view family) {
