@@ -228,6 +228,20 @@ TEST(NvidiaCollector, XidEventArrivesFromTheEventThread) {
   EXPECT_EQ(seen, 79);
 }
 
+TEST(NvidiaCollector, SlowGettersAreNotReadOnEveryScrape) {
+  // nvmlDeviceGetTotalEnergyConsumption costs ~3 ms of CPU on an H100: read once per
+  // 30 s, so two scrapes in a row see one read while the fast fields stay fresh.
+  FakeNvml fake(std::string(kH100) + "energy_step 1000\n");
+  auto collector = NewNvidiaCollector(FakeNvml::Options());
+  MetricSet first, second;
+  ASSERT_FALSE(CollectInto(*collector, first));
+  ASSERT_FALSE(CollectInto(*collector, second));
+  double energy = Value(first, "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION", kH100Labels);
+  EXPECT_GE(energy, 98765432);
+  EXPECT_EQ(Value(second, "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION", kH100Labels), energy);
+  EXPECT_EQ(Value(second, "DCGM_FI_DEV_GPU_TEMP", kH100Labels), 32);
+}
+
 TEST(NvidiaCollector, HungNvmlCallTimesOutAndRespawnIsRateLimited) {
   FakeNvml fake(std::string(kH100) + "hang_ms 4000\n");
   NvidiaOptions o = FakeNvml::Options();

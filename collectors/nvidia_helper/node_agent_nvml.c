@@ -50,6 +50,7 @@ PIN(memcpy);
 PIN(strlen);
 PIN(strncmp);
 PIN(nanosleep);
+PIN(time);
 PIN(_exit);
 
 // ---- the NVML subset used (nvml.h's ABI) ----
@@ -139,6 +140,18 @@ static nvmlDevice_t gpus[kMaxGpus];
 static unsigned long long last_xid[kMaxGpus];
 static int xid_watched[kMaxGpus];
 static pthread_mutex_t xid_mutex = PTHREAD_MUTEX_INITIALIZER;
+// Getters that are slow where every other one answers from NVML's cache in ~1 us:
+// on an H100 with GSP firmware (driver 580) nvmlDeviceGetTotalEnergyConsumption took
+// ~3 ms of CPU a call, nvmlDeviceGetPcieReplayCounter and nvmlDeviceGetMigMode ~0.2 ms.
+// They are re-read at most every kSlowFieldSeconds, dcgm-exporter's default collection
+// interval (its values are that old too), and served from here in between.
+enum { kSlowFieldSeconds = 30 };
+static struct {
+  time_t read_at;  // 0: never read, or the GPU was lost while reading
+  int have_energy, have_replay, have_mig_mode;
+  unsigned long long energy_mj;
+  unsigned int replay, mig_mode;
+} slow[kMaxGpus];
 
 // ---- output: one buffer per snapshot, written with one write() loop ----
 static char out[1 << 16];
@@ -276,8 +289,18 @@ static void EmitGpu(unsigned int i) {
     }
   }
   TRY(HAVE(nvmlDeviceGetPowerUsage), p_nvmlDeviceGetPowerUsage(dev, &u)) Emit("v power_mw %u\n", u);
-  TRY(HAVE(nvmlDeviceGetTotalEnergyConsumption), p_nvmlDeviceGetTotalEnergyConsumption(dev, &ull))
-    Emit("v energy_mj %llu\n", ull);
+  time_t now = time(NULL);
+  if (!lost && (slow[i].read_at == 0 || now - slow[i].read_at >= kSlowFieldSeconds || now < slow[i].read_at)) {
+    unsigned int pending_mig_mode = 0;
+    slow[i].have_energy = HAVE(nvmlDeviceGetTotalEnergyConsumption) &&
+                          Check(p_nvmlDeviceGetTotalEnergyConsumption(dev, &slow[i].energy_mj));
+    slow[i].have_replay = !lost && HAVE(nvmlDeviceGetPcieReplayCounter) &&
+                          Check(p_nvmlDeviceGetPcieReplayCounter(dev, &slow[i].replay));
+    slow[i].have_mig_mode = !lost && HAVE(nvmlDeviceGetMigMode) &&
+                            Check(p_nvmlDeviceGetMigMode(dev, &slow[i].mig_mode, &pending_mig_mode));
+    slow[i].read_at = lost ? 0 : now;
+  }
+  if (!lost && slow[i].have_energy) Emit("v energy_mj %llu\n", slow[i].energy_mj);
   TRY(HAVE(nvmlDeviceGetClockInfo), p_nvmlDeviceGetClockInfo(dev, NVML_CLOCK_SM, &u)) Emit("v sm_clock %u\n", u);
   TRY(HAVE(nvmlDeviceGetClockInfo), p_nvmlDeviceGetClockInfo(dev, NVML_CLOCK_MEM, &u)) Emit("v mem_clock %u\n", u);
   nvmlUtilization_t util;
@@ -286,7 +309,7 @@ static void EmitGpu(unsigned int i) {
   TRY(HAVE(nvmlDeviceGetEncoderUtilization), p_nvmlDeviceGetEncoderUtilization(dev, &u, &u2)) Emit("v enc_util %u\n", u);
   TRY(HAVE(nvmlDeviceGetDecoderUtilization), p_nvmlDeviceGetDecoderUtilization(dev, &u, &u2)) Emit("v dec_util %u\n", u);
   if (!lost) EmitMemory("v", dev);
-  TRY(HAVE(nvmlDeviceGetPcieReplayCounter), p_nvmlDeviceGetPcieReplayCounter(dev, &u)) Emit("v pcie_replay %u\n", u);
+  if (!lost && slow[i].have_replay) Emit("v pcie_replay %u\n", slow[i].replay);
   static const struct { const char* key; int type, counter; } ecc[] = {
       {"ecc_sbe_vol", NVML_MEMORY_ERROR_CORRECTED, NVML_VOLATILE_ECC},
       {"ecc_dbe_vol", NVML_MEMORY_ERROR_UNCORRECTED, NVML_VOLATILE_ECC},
@@ -312,9 +335,9 @@ static void EmitGpu(unsigned int i) {
     Emit("v xid %llu\n", ull);
   }
   // MIG: one section per GPU instance, with the instance's own memory.
-  unsigned int current = 0, pending = 0, max_mig = 0;
-  TRY(HAVE(nvmlDeviceGetMigMode), p_nvmlDeviceGetMigMode(dev, &current, &pending)) {
-    if (current == 1 && HAVE(nvmlDeviceGetMaxMigDeviceCount) && HAVE(nvmlDeviceGetMigDeviceHandleByIndex) &&
+  unsigned int max_mig = 0;
+  if (!lost && slow[i].have_mig_mode) {
+    if (slow[i].mig_mode == 1 && HAVE(nvmlDeviceGetMaxMigDeviceCount) && HAVE(nvmlDeviceGetMigDeviceHandleByIndex) &&
         HAVE(nvmlDeviceGetGpuInstanceId) && Check(p_nvmlDeviceGetMaxMigDeviceCount(dev, &max_mig))) {
       for (unsigned int m = 0; m < max_mig && !lost; ++m) {
         nvmlDevice_t mig;
