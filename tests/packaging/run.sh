@@ -61,6 +61,21 @@ serves() {
   return 1
 }
 stop() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
+# check_serves_chrooted DIR: the binary a package installed into DIR/root runs there and
+# serves /metrics. chroot: nothing from outside the root (no /proc there, so most
+# collectors fail).
+check_serves_chrooted() {
+  if ! can_chroot; then
+    skip "chroot into the root (not permitted here)"
+    return
+  fi
+  local port pid
+  port=$(free_port)
+  chroot "$1/root" /usr/bin/node-agent --web.listen-address="127.0.0.1:$port" >"$1/chroot.log" 2>&1 &
+  pid=$!; pids+=("$pid")
+  check "the installed binary runs chrooted in the root and serves /metrics" serves "$port" "$version"
+  stop "$pid"
+}
 
 for f in "$rpm_file" "$deb_file" "$tar_file" "$bin_file"; do
   [ -f "$f" ] || { fail "$f missing: run packaging/package.sh first"; echo "packaging: $fails failed"; exit 1; }
@@ -231,16 +246,7 @@ EOF
     check "installed: /usr/bin/node-agent, unit, /etc/sysconfig/node-agent" \
       test -x "$r/root/usr/bin/node-agent" -a -f "$r/root/usr/lib/systemd/system/node-agent.service" \
            -a -f "$r/root/etc/sysconfig/node-agent" -a -f "$r/root/usr/lib/sysusers.d/node-agent.conf"
-    if can_chroot; then
-      port=$(free_port)
-      # chroot: nothing from outside the root (no /proc there, so most collectors fail).
-      chroot "$r/root" /usr/bin/node-agent --web.listen-address="127.0.0.1:$port" >"$r/chroot.log" 2>&1 &
-      pid=$!; pids+=("$pid")
-      check "the installed binary runs chrooted in the root and serves /metrics" serves "$port" "$version"
-      stop "$pid"
-    else
-      skip "chroot into the root (not permitted here)"
-    fi
+    check_serves_chrooted "$r"
     port=$(free_port)
     "$r/root/usr/bin/node-agent" --web.listen-address="127.0.0.1:$port" >"$r/run.log" 2>&1 &
     pid=$!; pids+=("$pid")
@@ -282,15 +288,7 @@ if have dpkg && have curl; then
     check "postinst created the node-agent system user (sysusers.d)" \
       bash -c "grep -q '^node-agent:x:[0-9]*:[0-9]*:.*:/:/usr/sbin/nologin' '$d/root/etc/passwd'"
   fi
-  if can_chroot; then
-    port=$(free_port)
-    chroot "$d/root" /usr/bin/node-agent --web.listen-address="127.0.0.1:$port" >"$d/chroot.log" 2>&1 &
-    pid=$!; pids+=("$pid")
-    check "the installed binary runs chrooted in the root and serves /metrics" serves "$port" "$version"
-    stop "$pid"
-  else
-    skip "chroot into the root (not permitted here)"
-  fi
+  check_serves_chrooted "$d"
   echo 'NODE_AGENT_ARGS="--collector.cpu.info"' >"$d/root/etc/default/node-agent"
   up=$version.1
   if [ -f "$tmp/dnf/dist2/node-agent_${up}_$deb_arch.deb" ] ||
