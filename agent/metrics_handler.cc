@@ -100,10 +100,10 @@ HttpResponse MetricsHandler::Overloaded() {
 }
 
 HttpResponse MetricsHandler::Metrics(std::string_view query, Scraper::Clock::time_point deadline) {
-  if (int now = ++in_flight_; options_.max_requests > 0 && now > options_.max_requests) {
-    in_flight_--;
-    return Overloaded();
-  }
+  // --web.max-requests is enforced by the HTTP server before a request reaches
+  // a worker (it answers with Overloaded()); here the count only feeds
+  // promhttp_metric_handler_requests_in_flight.
+  ++in_flight_;
   std::vector<MetricFamily> families;
   std::string error;
   bool ok = scraper_.Scrape(QueryValues(query, "collect[]"), QueryValues(query, "exclude[]"), families, error,
