@@ -2,13 +2,14 @@
 
 #include <prometheus/text_serializer.h>
 #include <strings.h>
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
+#include <vector>
 
 namespace node_agent {
 
@@ -307,64 +308,46 @@ bool AcceptsGzip(std::string_view accept_encoding) {
 
 namespace {
 
-// zlib's memLevel: 7 rather than the default 8 halves the hash table and the
-// literal buffer (192 KB of state instead of 256 KB); on a 47 KB scrape it
-// compresses to the same size (+3 bytes) with 1% fewer instructions
-// (callgrind; 9 and 6 both cost more).
-constexpr int kGzipMemLevel = 7;
-
-// One deflate state per thread, reset for each body: deflateInit2 allocates
-// the state and clears its window and hash table, which cost ~10% of a
-// scrape's gzip (deflateReset clears only the hash table).
-class Deflater {
+// libdeflate rather than zlib: on a 47 KB scrape, level 1 takes 89 µs where
+// zlib's level 1 takes 201 µs (1.07 M instead of 1.55 M instructions,
+// callgrind), and its output is 6% smaller (8169 bytes, zlib 8701; README
+// "Performance"). It compresses a whole buffer at once, which is what a
+// response body is. One compressor per thread: allocating one costs more than
+// a small scrape's compression.
+class Compressor {
  public:
-  Deflater() = default;
-  Deflater(const Deflater&) = delete;
-  Deflater& operator=(const Deflater&) = delete;
-  ~Deflater() { End(); }
+  Compressor() = default;
+  Compressor(const Compressor&) = delete;
+  Compressor& operator=(const Compressor&) = delete;
+  ~Compressor() { libdeflate_free_compressor(c_); }
 
-  z_stream& Reset(int level) {
-    if (level != level_ || deflateReset(&zs_) != Z_OK) {
-      End();
-      // 15 window bits + 16: a gzip header and trailer.
-      if (deflateInit2(&zs_, level, Z_DEFLATED, 15 + 16, kGzipMemLevel, Z_DEFAULT_STRATEGY) != Z_OK) {
-        throw std::runtime_error("deflateInit2 failed");
-      }
+  libdeflate_compressor* For(int level) {
+    if (c_ == nullptr || level != level_) {
+      libdeflate_free_compressor(c_);
+      c_ = libdeflate_alloc_compressor(level);
+      if (c_ == nullptr) throw std::runtime_error("libdeflate_alloc_compressor failed");
       level_ = level;
     }
-    return zs_;
+    return c_;
   }
+  // Output space, kept between bodies so it is not zero-filled every time.
+  std::vector<char> buffer;
 
  private:
-  void End() {
-    if (level_ >= 0) deflateEnd(&zs_);
-    zs_ = {};
-    level_ = -1;
-  }
-  z_stream zs_{};
+  libdeflate_compressor* c_ = nullptr;
   int level_ = -1;
 };
 
 }  // namespace
 
 std::string Gzip(std::string_view data, int level) {
-  thread_local Deflater deflater;
-  z_stream& zs = deflater.Reset(level);
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  // Through a stack buffer into `out`, which then holds only the compressed
-  // bytes: sizing `out` by deflateBound first zero-filled ~50 KB per scrape.
-  std::string out;
-  char chunk[16384];
-  int rc;
-  do {
-    zs.next_out = reinterpret_cast<Bytef*>(chunk);
-    zs.avail_out = sizeof chunk;
-    rc = deflate(&zs, Z_FINISH);
-    if (rc != Z_OK && rc != Z_STREAM_END) throw std::runtime_error("deflate failed");
-    out.append(chunk, sizeof chunk - zs.avail_out);
-  } while (rc != Z_STREAM_END);
-  return out;
+  thread_local Compressor compressor;
+  libdeflate_compressor* c = compressor.For(std::clamp(level, 1, 12));
+  size_t bound = libdeflate_gzip_compress_bound(c, data.size());
+  if (compressor.buffer.size() < bound) compressor.buffer.resize(bound);
+  size_t n = libdeflate_gzip_compress(c, data.data(), data.size(), compressor.buffer.data(), bound);
+  if (n == 0) throw std::runtime_error("libdeflate_gzip_compress: output larger than its bound");
+  return std::string(compressor.buffer.data(), n);
 }
 
 }  // namespace node_agent

@@ -49,7 +49,8 @@ Format NegotiateFormat(std::string_view accept, bool openmetrics_supported);
 // q > 0, or "*" with q > 0 when gzip is not listed. q=0 refuses.
 bool AcceptsGzip(std::string_view accept_encoding);
 
-// gzip (RFC 1952) of `data` at a zlib level (1 fastest … 9 smallest).
+// gzip (RFC 1952) of `data` by libdeflate at `level` (1 fastest … 12
+// smallest; 1-9 compare with zlib's levels).
 std::string Gzip(std::string_view data, int level = 1);
 
 }  // namespace node_agent
