@@ -185,21 +185,28 @@ void AddRunner(const std::shared_ptr<Pool>& pool, std::shared_ptr<Job> job) {
 }
 
 // Families of several sets, sorted by name; same-named families are merged in
-// order, as one MetricSet would have done.
+// order, as one MetricSet would have done. Sorts indices, then moves each
+// family once: a stable_sort of the ~200 families themselves moved each of
+// them (two strings and a vector) a dozen times per scrape.
 void MergeSorted(std::vector<MetricFamily>& families) {
-  std::stable_sort(families.begin(), families.end(),
-                   [](const MetricFamily& a, const MetricFamily& b) { return a.name < b.name; });
-  size_t kept = 0;
-  for (size_t i = 0; i < families.size(); ++i) {
-    if (kept > 0 && families[kept - 1].name == families[i].name) {
-      auto& into = families[kept - 1].metric;
-      for (auto& m : families[i].metric) into.push_back(std::move(m));
+  std::vector<uint32_t> order(families.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    int c = families[a].name.compare(families[b].name);
+    return c < 0 || (c == 0 && a < b);
+  });
+  std::vector<MetricFamily> sorted;
+  sorted.reserve(families.size());
+  for (uint32_t i : order) {
+    MetricFamily& f = families[i];
+    if (!sorted.empty() && sorted.back().name == f.name) {
+      auto& into = sorted.back().metric;
+      for (auto& m : f.metric) into.push_back(std::move(m));
     } else {
-      if (kept != i) families[kept] = std::move(families[i]);
-      ++kept;
+      sorted.push_back(std::move(f));
     }
   }
-  families.resize(kept);
+  families = std::move(sorted);
 }
 
 }  // namespace
