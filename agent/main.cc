@@ -4,6 +4,8 @@
 
 #include <boost/asio/steady_timer.hpp>
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <chrono>
 #include <exception>
@@ -25,6 +27,12 @@
 using namespace node_agent;
 
 int main(int argc, char** argv) {
+  // One malloc arena for every thread (unless MALLOC_ARENA_MAX says otherwise):
+  // the io thread, workers and collector runners each got an arena of their
+  // own: RssAnon after 40 concurrent new-connection scrapers 3.05 MB with
+  // them, 2.63 MB with one arena. The threads rarely allocate at once,
+  // and glibc's per-thread cache serves most allocations without the lock.
+  if (getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 1);
   Config config;
   if (int rc = ParseFlags(argc, argv, config); rc >= 0) return rc;
   log::SetLevel(config.log_level);
