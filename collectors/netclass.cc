@@ -394,11 +394,27 @@ struct DirEntry {
 };
 
 // Lists class/net with inode numbers and types (ListDir gives names only).
-int ReadEntries(const std::string& dir, std::vector<DirEntry>& entries) {
+// `kept`: a directory stream kept open between calls and rewound (a mounted
+// sysfs's class/net is never replaced), saving its open and close; null
+// opens and closes the directory each time, as a fixture tree may be rebuilt.
+int ReadEntries(const std::string& dir, std::vector<DirEntry>& entries, DIR** kept = nullptr) {
   entries.clear();
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return errno;
-  while (dirent* e = ::readdir(d)) {
+  DIR* d = kept ? *kept : nullptr;
+  if (d) {
+    ::rewinddir(d);
+  } else {
+    d = ::opendir(dir.c_str());
+    if (!d) return errno;
+    if (kept) *kept = d;
+  }
+  int err = 0;
+  for (;;) {
+    errno = 0;
+    dirent* e = ::readdir(d);
+    if (!e) {
+      err = errno;  // 0 at the end of the directory
+      break;
+    }
     std::string_view name = e->d_name;
     if (name == "." || name == "..") continue;
     unsigned char type = e->d_type;
@@ -410,7 +426,10 @@ int ReadEntries(const std::string& dir, std::vector<DirEntry>& entries) {
     }
     entries.push_back({std::string(name), e->d_ino, type});
   }
-  ::closedir(d);
+  if (!kept || err != 0) {  // a failed stream is reopened next time
+    ::closedir(d);
+    if (kept) *kept = nullptr;
+  }
   std::sort(entries.begin(), entries.end(),
             [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
   return 0;
@@ -454,16 +473,17 @@ class NetclassCollector : public Collector {
                                                : DefaultFdBudget()),
         dump_for_test_(options.dump_for_test) {
     using S = NetclassOptions::Source;
-    use_netlink_ = options.source == S::kNetlink ||
-                   (options.source == S::kAuto && IsSysfsMount(class_net_));
+    live_sysfs_ = IsSysfsMount(class_net_);
+    use_netlink_ = options.source == S::kNetlink || (options.source == S::kAuto && live_sysfs_);
   }
 
   ~NetclassCollector() override {
     for (auto& [name, dev] : devices_) Release(dev);
+    if (class_net_dir_) ::closedir(class_net_dir_);
   }
 
   void Collect(MetricSet& out) override {
-    int err = ReadEntries(class_net_, entries_);
+    int err = ReadEntries(class_net_, entries_, live_sysfs_ ? &class_net_dir_ : nullptr);
     if (err == ENOENT || err == EACCES || err == EPERM) {
       throw NoDataError(fmt::format("could not read {}: {}", class_net_, std::strerror(err)));
     }
@@ -673,7 +693,9 @@ class NetclassCollector : public Collector {
   std::map<std::string, Device, std::less<>> devices_;
   std::vector<DirEntry> entries_;
   std::string value_;
+  bool live_sysfs_ = false;
   bool use_netlink_ = false;
+  DIR* class_net_dir_ = nullptr;  // kept open on a live sysfs (see ReadEntries)
   std::function<int(std::string&)> dump_for_test_;
   RtnlLinkDumper dumper_;
   std::string dump_;
