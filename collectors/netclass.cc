@@ -217,9 +217,11 @@ std::string_view CString(std::string_view payload) {
   return payload.substr(0, std::min(payload.find('\0'), payload.size()));
 }
 
-// sysfs_format_mac(): "%*phC", lower-case hex bytes joined by colons.
+// sysfs_format_mac(): "%*phC", lower-case hex bytes joined by colons; %ph
+// prints at most 64 bytes (dev->addr_len is at most MAX_ADDR_LEN, 32).
 std::string FormatHwAddr(std::string_view raw) {
   static constexpr char kHex[] = "0123456789abcdef";
+  raw = raw.substr(0, 64);
   std::string out;
   out.reserve(raw.size() * 3);
   for (size_t i = 0; i < raw.size(); ++i) {

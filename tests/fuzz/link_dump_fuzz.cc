@@ -2,6 +2,7 @@
 // on a live host). From the kernel, but a length-prefixed binary format: the
 // bounds checks matter.
 // seeds:
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -30,7 +31,7 @@ FUZZ_TEST(data) {
     node_agent::NetClassIface iface;
     (void)node_agent::ApplyRtnlLinkAttrs(link, iface);
     if (link.address && !link.address->empty()) {
-      FUZZ_CHECK(iface.address.size() == link.address->size() * 3 - 1);
+      FUZZ_CHECK(iface.address.size() == std::min<size_t>(link.address->size(), 64) * 3 - 1);
     }
   }
 }
