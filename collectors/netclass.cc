@@ -2,8 +2,11 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -21,6 +24,7 @@
 
 #include "collectors/device_filter.h"
 #include "collectors/log.h"
+#include "collectors/rtnl.h"
 #include "collectors/sysfs_link.h"
 
 namespace node_agent {
@@ -59,10 +63,11 @@ struct AttrDef {
   std::string_view file;
   std::string NetClassIface::*str = nullptr;
   std::optional<int64_t> NetClassIface::*num = nullptr;
+  uint32_t bit = 0;  // NetClassAttrBit of a dynamic attribute
 };
 
-#define NA_STR(f) AttrDef{#f, &NetClassIface::f, nullptr}
-#define NA_NUM(f, m) AttrDef{f, nullptr, &NetClassIface::m}
+#define NA_STR(f, b) AttrDef{#f, &NetClassIface::f, nullptr, b}
+#define NA_NUM(f, m, b) AttrDef{f, nullptr, &NetClassIface::m, b}
 
 // Attributes that are fixed for a network device's lifetime: read once per
 // device and again only when the device is re-created (seen as a new inode
@@ -71,31 +76,31 @@ struct AttrDef {
 // address follows its ports), iflink (a tunnel's underlying device can be
 // changed) and type (a bond takes its first slave's type).
 constexpr AttrDef kStaticAttrs[] = {
-    NA_NUM("dev_id", dev_id),
-    NA_NUM("ifindex", ifindex),
-    NA_NUM("name_assign_type", name_assign_type),
+    NA_NUM("dev_id", dev_id, 0),
+    NA_NUM("ifindex", ifindex, 0),
+    NA_NUM("name_assign_type", name_assign_type, 0),
 };
 // Re-read on every scrape, as node_exporter does.
 constexpr AttrDef kDynamicAttrs[] = {
-    NA_NUM("addr_assign_type", addr_assign_type),
-    NA_STR(address),
-    NA_STR(broadcast),
-    NA_NUM("carrier", carrier),
-    NA_NUM("carrier_changes", carrier_changes),
-    NA_NUM("carrier_down_count", carrier_down_count),
-    NA_NUM("carrier_up_count", carrier_up_count),
-    NA_NUM("dormant", dormant),
-    NA_STR(duplex),
-    NA_NUM("flags", flags),
-    NA_STR(ifalias),
-    NA_NUM("iflink", iflink),
-    NA_NUM("link_mode", link_mode),
-    NA_NUM("mtu", mtu),
-    NA_NUM("netdev_group", netdev_group),
-    NA_STR(operstate),
-    NA_NUM("speed", speed),
-    NA_NUM("tx_queue_len", tx_queue_len),
-    NA_NUM("type", type),
+    NA_NUM("addr_assign_type", addr_assign_type, kNcAddrAssignType),
+    NA_STR(address, kNcAddress),
+    NA_STR(broadcast, kNcBroadcast),
+    NA_NUM("carrier", carrier, kNcCarrier),
+    NA_NUM("carrier_changes", carrier_changes, kNcCarrierChanges),
+    NA_NUM("carrier_down_count", carrier_down_count, kNcCarrierDownCount),
+    NA_NUM("carrier_up_count", carrier_up_count, kNcCarrierUpCount),
+    NA_NUM("dormant", dormant, kNcDormant),
+    NA_STR(duplex, kNcDuplex),
+    NA_NUM("flags", flags, kNcFlags),
+    NA_STR(ifalias, kNcIfalias),
+    NA_NUM("iflink", iflink, kNcIflink),
+    NA_NUM("link_mode", link_mode, kNcLinkMode),
+    NA_NUM("mtu", mtu, kNcMtu),
+    NA_NUM("netdev_group", netdev_group, kNcNetdevGroup),
+    NA_STR(operstate, kNcOperstate),
+    NA_NUM("speed", speed, kNcSpeed),
+    NA_NUM("tx_queue_len", tx_queue_len, kNcTxQueueLen),
+    NA_NUM("type", type, kNcType),
 };
 constexpr size_t kNumDynamic = std::size(kDynamicAttrs);
 
@@ -194,6 +199,162 @@ void AddNetClassMetrics(const NetClassIface& iface, bool ignore_invalid_speed, M
   for (const PropDef& p : kPropsAfterSpeed) push(p);
 }
 
+
+// ---------------------------------------------------------------------------
+// rtnetlink
+
+namespace {
+
+template <typename T>
+T Load(const char* p) {  // netlink payloads are only 4-aligned
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  return v;
+}
+
+// The C string at the start of an attribute payload.
+std::string_view CString(std::string_view payload) {
+  return payload.substr(0, std::min(payload.find('\0'), payload.size()));
+}
+
+// sysfs_format_mac(): "%*phC", lower-case hex bytes joined by colons; %ph
+// prints at most 64 bytes (dev->addr_len is at most MAX_ADDR_LEN, 32).
+std::string FormatHwAddr(std::string_view raw) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  raw = raw.substr(0, 64);
+  std::string out;
+  out.reserve(raw.size() * 3);
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (i) out.push_back(':');
+    auto b = static_cast<unsigned char>(raw[i]);
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 0xf]);
+  }
+  return out;
+}
+
+// Parses one RTM_NEWLINK message into `link`; false when it is malformed.
+bool ParseLinkMessage(std::string_view msg, RtnlLinkAttrs& link) {
+  constexpr size_t kAttrOff = NLMSG_LENGTH(sizeof(ifinfomsg));
+  if (msg.size() < kAttrOff) return false;
+  auto ifi = Load<ifinfomsg>(msg.data() + NLMSG_HDRLEN);
+  link.ifindex = ifi.ifi_index;
+  link.type = ifi.ifi_type;
+  link.flags = ifi.ifi_flags;
+  bool ok = true;
+  std::string_view attrs = msg.substr(kAttrOff);
+  // Padding shorter than an attribute header after the last one is ignored.
+  while (attrs.size() >= sizeof(rtattr)) {
+    auto rta = Load<rtattr>(attrs.data());
+    if (rta.rta_len < sizeof(rtattr) || rta.rta_len > attrs.size()) return false;
+    std::string_view p = attrs.substr(RTA_LENGTH(0), rta.rta_len - RTA_LENGTH(0));
+    attrs.remove_prefix(std::min<size_t>(RTA_ALIGN(rta.rta_len), attrs.size()));
+    auto u32 = [&](std::optional<uint32_t>& out) {
+      if (p.size() < 4) ok = false;
+      else out = Load<uint32_t>(p.data());
+    };
+    auto u8 = [&](std::optional<uint8_t>& out) {
+      if (p.empty()) ok = false;
+      else out = static_cast<uint8_t>(p[0]);
+    };
+    switch (rta.rta_type & NLA_TYPE_MASK) {
+      case IFLA_IFNAME: link.name = std::string(CString(p)); break;
+      case IFLA_ADDRESS: link.address = std::string(p); break;
+      case IFLA_BROADCAST: link.broadcast = std::string(p); break;
+      case IFLA_IFALIAS: link.ifalias = std::string(CString(p)); break;
+      case IFLA_LINK: u32(link.link); break;
+      case IFLA_MTU: u32(link.mtu); break;
+      case IFLA_TXQLEN: u32(link.tx_queue_len); break;
+      case IFLA_GROUP: u32(link.group); break;
+      case IFLA_CARRIER_CHANGES: u32(link.carrier_changes); break;
+      case IFLA_CARRIER_UP_COUNT: u32(link.carrier_up_count); break;
+      case IFLA_CARRIER_DOWN_COUNT: u32(link.carrier_down_count); break;
+      case IFLA_OPERSTATE: u8(link.operstate); break;
+      case IFLA_LINKMODE: u8(link.link_mode); break;
+      case IFLA_CARRIER: u8(link.carrier); break;
+      default: break;
+    }
+  }
+  return ok && !link.name.empty();
+}
+
+}  // namespace
+
+bool ParseRtnlLinkDump(std::string_view bytes, std::vector<RtnlLinkAttrs>& links) {
+  while (bytes.size() >= sizeof(nlmsghdr)) {
+    auto hdr = Load<nlmsghdr>(bytes.data());
+    if (hdr.nlmsg_len < sizeof(nlmsghdr) || hdr.nlmsg_len > bytes.size()) return false;
+    std::string_view msg = bytes.substr(0, hdr.nlmsg_len);
+    bytes.remove_prefix(std::min<size_t>(NLMSG_ALIGN(hdr.nlmsg_len), bytes.size()));
+    if (hdr.nlmsg_type == NLMSG_DONE) return true;
+    if (hdr.nlmsg_type == NLMSG_ERROR) return false;
+    if (hdr.nlmsg_type != RTM_NEWLINK) continue;
+    RtnlLinkAttrs& link = links.emplace_back();
+    link.valid = ParseLinkMessage(msg, link);
+  }
+  return true;
+}
+
+uint32_t ApplyRtnlLinkAttrs(const RtnlLinkAttrs& l, NetClassIface& iface) {
+  // dev_get_iflink() is an int that sysfs prints with "%d".
+  auto as_int = [](uint32_t v) { return static_cast<int64_t>(static_cast<int32_t>(v)); };
+  constexpr uint32_t kIffUp = 0x1, kIffDormant = 0x20000;  // <linux/if.h>
+  uint32_t taken = kNcAddress | kNcBroadcast | kNcIfalias | kNcIflink | kNcType;
+  // IFLA_ADDRESS and IFLA_BROADCAST are sent when dev->addr_len is not 0;
+  // sysfs then prints an empty line.
+  iface.address = l.address ? FormatHwAddr(*l.address) : std::string();
+  iface.broadcast = l.broadcast ? FormatHwAddr(*l.broadcast) : std::string();
+  iface.ifalias = std::string(Trim(l.ifalias));  // sysfs: "%s\n" of the alias, or empty
+  iface.iflink = l.link ? as_int(*l.link) : l.ifindex;
+  iface.type = l.type;
+  // carrier, dormant, speed and duplex answer EINVAL unless netif_running(),
+  // which is IFF_UP in dev->flags (both set and cleared together under RTNL by
+  // __dev_open/__dev_close_many); ifi_flags keeps dev->flags' IFF_UP.
+  if (!(l.flags & kIffUp)) {
+    iface.carrier.reset();
+    iface.dormant.reset();
+    iface.speed.reset();
+    iface.duplex.clear();
+    taken |= kNcCarrier | kNcDormant | kNcSpeed | kNcDuplex;
+  } else {
+    // dev_get_flags() sets IFF_DORMANT exactly when running and netif_dormant().
+    iface.dormant = (l.flags & kIffDormant) ? 1 : 0;
+    taken |= kNcDormant;
+    if (l.carrier) {
+      iface.carrier = *l.carrier ? 1 : 0;
+      taken |= kNcCarrier;
+    }
+  }
+  // The u32 attributes are int or unsigned int in struct net_device, which
+  // sysfs prints with "%d" (tx_queue_len with "%lu" of an unsigned long
+  // before 4.x): up to INT_MAX every format reads the same; a larger value,
+  // or an attribute an older kernel does not send, is read from the file.
+  auto take_int = [&](const std::optional<uint32_t>& v, std::optional<int64_t>& out, uint32_t bit) {
+    if (!v || *v > static_cast<uint32_t>(INT32_MAX)) return;
+    out = static_cast<int64_t>(*v);
+    taken |= bit;
+  };
+  take_int(l.mtu, iface.mtu, kNcMtu);
+  take_int(l.tx_queue_len, iface.tx_queue_len, kNcTxQueueLen);
+  take_int(l.group, iface.netdev_group, kNcNetdevGroup);
+  take_int(l.carrier_changes, iface.carrier_changes, kNcCarrierChanges);
+  take_int(l.carrier_up_count, iface.carrier_up_count, kNcCarrierUpCount);    // 4.16+
+  take_int(l.carrier_down_count, iface.carrier_down_count, kNcCarrierDownCount);
+  if (l.link_mode) {
+    iface.link_mode = *l.link_mode;
+    taken |= kNcLinkMode;
+  }
+  if (l.operstate) {
+    // IFLA_OPERSTATE is already IF_OPER_DOWN unless running, as operstate_show
+    // makes it; a state past "up" is EINVAL there.
+    static constexpr std::string_view kNames[] = {"unknown", "notpresent", "down", "lowerlayerdown",
+                                                  "testing", "dormant",    "up"};
+    iface.operstate = *l.operstate < std::size(kNames) ? std::string(kNames[*l.operstate]) : "";
+    taken |= kNcOperstate;
+  }
+  return taken;
+}
+
 namespace {
 
 // Reads a whole attribute with pread at offset 0, which makes sysfs run the
@@ -235,11 +396,27 @@ struct DirEntry {
 };
 
 // Lists class/net with inode numbers and types (ListDir gives names only).
-int ReadEntries(const std::string& dir, std::vector<DirEntry>& entries) {
+// `kept`: a directory stream kept open between calls and rewound (a mounted
+// sysfs's class/net is never replaced), saving its open and close; null
+// opens and closes the directory each time, as a fixture tree may be rebuilt.
+int ReadEntries(const std::string& dir, std::vector<DirEntry>& entries, DIR** kept = nullptr) {
   entries.clear();
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return errno;
-  while (dirent* e = ::readdir(d)) {
+  DIR* d = kept ? *kept : nullptr;
+  if (d) {
+    ::rewinddir(d);
+  } else {
+    d = ::opendir(dir.c_str());
+    if (!d) return errno;
+    if (kept) *kept = d;
+  }
+  int err = 0;
+  for (;;) {
+    errno = 0;
+    dirent* e = ::readdir(d);
+    if (!e) {
+      err = errno;  // 0 at the end of the directory
+      break;
+    }
     std::string_view name = e->d_name;
     if (name == "." || name == "..") continue;
     unsigned char type = e->d_type;
@@ -251,7 +428,10 @@ int ReadEntries(const std::string& dir, std::vector<DirEntry>& entries) {
     }
     entries.push_back({std::string(name), e->d_ino, type});
   }
-  ::closedir(d);
+  if (!kept || err != 0) {  // a failed stream is reopened next time
+    ::closedir(d);
+    if (kept) *kept = nullptr;
+  }
   std::sort(entries.begin(), entries.end(),
             [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
   return 0;
@@ -267,6 +447,24 @@ size_t DefaultFdBudget() {
   return std::min<size_t>(4096, static_cast<size_t>(lim.rlim_cur / 4));
 }
 
+bool IsSysfsMount(const std::string& path) {
+  struct statfs st;
+  constexpr long kSysfsMagic = 0x62656572;
+  return ::statfs(path.c_str(), &st) == 0 && static_cast<long>(st.f_type) == kSysfsMagic;
+}
+
+// Where the attributes come from. node_exporter reads every attribute file
+// of every device per scrape (its default, sysfs mode); its
+// --collector.netclass.netlink mode exports different families (help texts,
+// node_network_altnames_info, carrier and dormant of down links). node-agent
+// exports the sysfs mode's samples either way, but on a live host it takes
+// the attributes that an RTM_GETLINK dump carries with the same value from
+// one dump per scrape (ApplyRtnlLinkAttrs) and reads only the rest from sysfs
+// (flags, addr_assign_type, and speed and duplex of links that are up): a
+// dump of all links costs less kernel time than a dozen preads per device.
+// The dump is used only when it shows the same devices as class/net (names,
+// ifindex and count; a sysfs of another network namespace does not), and a
+// device whose message is malformed is read from sysfs.
 class NetclassCollector : public Collector {
  public:
   NetclassCollector(const Paths& paths, const NetclassOptions& options)
@@ -274,14 +472,20 @@ class NetclassCollector : public Collector {
         ignored_(CompileFlagRegex("collector.netclass.ignored-devices", options.ignored_devices)),
         ignore_invalid_speed_(options.ignore_invalid_speed),
         fd_budget_(options.max_cached_fds >= 0 ? static_cast<size_t>(options.max_cached_fds)
-                                               : DefaultFdBudget()) {}
+                                               : DefaultFdBudget()),
+        dump_for_test_(options.dump_for_test) {
+    using S = NetclassOptions::Source;
+    live_sysfs_ = IsSysfsMount(class_net_);
+    use_netlink_ = options.source == S::kNetlink || (options.source == S::kAuto && live_sysfs_);
+  }
 
   ~NetclassCollector() override {
     for (auto& [name, dev] : devices_) Release(dev);
+    if (class_net_dir_) ::closedir(class_net_dir_);
   }
 
   void Collect(MetricSet& out) override {
-    int err = ReadEntries(class_net_, entries_);
+    int err = ReadEntries(class_net_, entries_, live_sysfs_ ? &class_net_dir_ : nullptr);
     if (err == ENOENT || err == EACCES || err == EPERM) {
       throw NoDataError(fmt::format("could not read {}: {}", class_net_, std::strerror(err)));
     }
@@ -290,6 +494,8 @@ class NetclassCollector : public Collector {
                                            class_net_, std::strerror(err)));
     }
     ++generation_;
+    listed_.clear();
+    size_t devices = 0;  // listed devices, ignored ones included
     for (const auto& entry : entries_) {
       auto it = devices_.find(entry.name);
       if (it != devices_.end() && it->second.ino != entry.ino) {  // re-created
@@ -308,9 +514,28 @@ class NetclassCollector : public Collector {
       }
       Device& dev = it->second;
       dev.generation = generation_;
-      if (dev.ignored) continue;
+      ++devices;
+      if (!dev.ignored) listed_.push_back(&*it);
+    }
+    bool netlink = use_netlink_ && DumpLinks(devices);
+    size_t next_link = 0;  // links_ and listed_ are both sorted by name
+    for (auto* named : listed_) {
+      Device& dev = named->second;
       NetClassIface iface = dev.statics;
+      uint32_t from_netlink = 0;
+      if (netlink) {
+        while (links_[next_link].name < named->first) ++next_link;  // DumpLinks: it is there
+        const RtnlLinkAttrs& link = links_[next_link];
+        if (link.valid) {
+          from_netlink = ApplyRtnlLinkAttrs(link, iface);
+        } else {
+          log::WarnOnce("netclass-bad-link:" + named->first,
+                        "skipping a malformed netlink link message; reading the device from sysfs",
+                        {{"collector", "netclass"}, {"device", named->first}});
+        }
+      }
       for (size_t i = 0; i < kNumDynamic; ++i) {
+        if (from_netlink & kDynamicAttrs[i].bit) continue;
         if (ReadDynamic(dev, i, value_) == 0) SetAttr(iface, kDynamicAttrs[i], value_);
       }
       AddNetClassMetrics(iface, ignore_invalid_speed_, out);
@@ -326,6 +551,44 @@ class NetclassCollector : public Collector {
   }
 
  private:
+  // One link dump into links_, sorted by name. False (read everything from
+  // sysfs) when it fails or does not show exactly the `devices` listed in
+  // class/net with the ifindex sysfs gave (a device that came or went between
+  // the two, or a sysfs mounted from another network namespace).
+  bool DumpLinks(size_t devices) {
+    // Link stats are not needed; kernels that honour the bit leave them out.
+    constexpr uint32_t kSkipStats = 1u << 3;  // RTEXT_FILTER_SKIP_STATS
+    int err = dump_for_test_ ? dump_for_test_(dump_) : dumper_.Dump(kSkipStats, dump_);
+    if (err != 0) {
+      log::WarnOnce("netclass-netlink", "netlink link dump failed, reading sysfs instead",
+                    {{"collector", "netclass"}, {"err", std::strerror(err)}});
+      return false;
+    }
+    links_.clear();
+    if (!ParseRtnlLinkDump(dump_, links_)) {
+      log::WarnOnce("netclass-netlink-parse", "netlink link dump malformed, reading sysfs instead",
+                    {{"collector", "netclass"}});
+      return false;
+    }
+    std::sort(links_.begin(), links_.end(),
+              [](const RtnlLinkAttrs& a, const RtnlLinkAttrs& b) { return a.name < b.name; });
+    bool same = links_.size() == devices;
+    size_t next = 0;
+    for (size_t i = 0; same && i < listed_.size(); ++i) {
+      const auto& [name, dev] = *listed_[i];
+      while (next < links_.size() && links_[next].name < name) ++next;
+      same = next < links_.size() && links_[next].name == name && dev.statics.ifindex &&
+             *dev.statics.ifindex == links_[next].ifindex;
+    }
+    if (!same) {
+      log::WarnOnce("netclass-netlink-mismatch",
+                    "netlink link dump and sysfs class/net disagree (devices changing, or another "
+                    "network namespace); reading sysfs for this scrape",
+                    {{"collector", "netclass"}, {"path", class_net_}});
+    }
+    return same;
+  }
+
   // Per dynamic attribute: an open descriptor, or one of these.
   static constexpr int kClosed = -1;  // opened on the next read
   static constexpr int kAbsent = -2;  // no such file: skipped until the device is re-created
@@ -432,6 +695,14 @@ class NetclassCollector : public Collector {
   std::map<std::string, Device, std::less<>> devices_;
   std::vector<DirEntry> entries_;
   std::string value_;
+  bool live_sysfs_ = false;
+  bool use_netlink_ = false;
+  DIR* class_net_dir_ = nullptr;  // kept open on a live sysfs (see ReadEntries)
+  std::function<int(std::string&)> dump_for_test_;
+  RtnlLinkDumper dumper_;
+  std::string dump_;
+  std::vector<RtnlLinkAttrs> links_;
+  std::vector<std::pair<const std::string, Device>*> listed_;  // this scrape's devices, by name
 };
 
 NetclassOptions& FlagOptions() {
@@ -451,6 +722,12 @@ void AddNetclassFlags(CLI::App& app) {
          o.ignore_invalid_speed,
          "Ignore devices where the speed is invalid. This will be the default behavior in 2.x.")
       ->group(group);
+  // node_exporter's flag and help. node-agent accepts it and keeps exporting
+  // the sysfs mode's samples (see NetclassCollector): a live host is read
+  // through netlink where that gives the same values, with or without it.
+  app.add_flag("--collector.netclass.netlink,!--no-collector.netclass.netlink", o.netlink,
+               "Use netlink to gather stats instead of /proc/net/dev.")
+      ->group(group);
 }
 
 std::unique_ptr<Collector> CreateNetclass(const Paths& paths) {
@@ -464,6 +741,11 @@ const bool kRegistered = RegisterCollector(
 
 std::unique_ptr<Collector> CreateNetclassCollector(const Paths& paths,
                                                    const NetclassOptions& options) {
+  if (options.netlink) {
+    log::Info("--collector.netclass.netlink accepted; netclass keeps exporting node_exporter's "
+              "sysfs-mode samples (read through netlink where the values are the same)",
+              {{"collector", "netclass"}});
+  }
   return std::make_unique<NetclassCollector>(paths, options);
 }
 

@@ -4,10 +4,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "collectors/collector.h"
 
@@ -41,6 +43,63 @@ std::string_view AdminState(const NetClassIface& iface);
 // `ignore_invalid_speed`: --collector.netclass.ignore-invalid-speed.
 void AddNetClassMetrics(const NetClassIface& iface, bool ignore_invalid_speed, MetricSet& out);
 
+// The attributes of one link that an RTM_NEWLINK message of a link dump
+// carries (net/core/rtnetlink.c rtnl_fill_ifinfo), as the kernel sent them.
+struct RtnlLinkAttrs {
+  bool valid = true;  // false: the message did not parse; only name/ifindex may be set
+  std::string name;   // IFLA_IFNAME
+  int32_t ifindex = 0;  // ifi_index
+  uint16_t type = 0;    // ifi_type: dev->type
+  uint32_t flags = 0;   // ifi_flags: dev_get_flags(), which is not sysfs's dev->flags
+  std::optional<uint32_t> link;  // IFLA_LINK: sent only when iflink != ifindex
+  std::optional<uint32_t> mtu, tx_queue_len, group, carrier_changes, carrier_up_count,
+      carrier_down_count;
+  std::optional<uint8_t> operstate, link_mode, carrier;
+  std::optional<std::string> address, broadcast;  // raw, dev->addr_len bytes; not sent for 0
+  std::string ifalias;  // IFLA_IFALIAS, sent only when the alias is set
+};
+
+// Parses the concatenated messages of an RTM_GETLINK dump into `links`, in
+// dump order. A link message whose header or attributes do not parse (an
+// attribute running past the message, a payload too short for its type) is
+// kept with valid=false so that the caller can skip just that link. Stops at
+// NLMSG_DONE; returns false on NLMSG_ERROR or a message running past `bytes`.
+bool ParseRtnlLinkDump(std::string_view bytes, std::vector<RtnlLinkAttrs>& links);
+
+// The per-scrape netclass attributes, as bits.
+enum NetClassAttrBit : uint32_t {
+  kNcAddrAssignType = 1u << 0,
+  kNcAddress = 1u << 1,
+  kNcBroadcast = 1u << 2,
+  kNcCarrier = 1u << 3,
+  kNcCarrierChanges = 1u << 4,
+  kNcCarrierDownCount = 1u << 5,
+  kNcCarrierUpCount = 1u << 6,
+  kNcDormant = 1u << 7,
+  kNcDuplex = 1u << 8,
+  kNcFlags = 1u << 9,
+  kNcIfalias = 1u << 10,
+  kNcIflink = 1u << 11,
+  kNcLinkMode = 1u << 12,
+  kNcMtu = 1u << 13,
+  kNcNetdevGroup = 1u << 14,
+  kNcOperstate = 1u << 15,
+  kNcSpeed = 1u << 16,
+  kNcTxQueueLen = 1u << 17,
+  kNcType = 1u << 18,
+};
+
+// Sets in `iface` what the sysfs files of the link would say, for every
+// attribute that `link` (valid) determines, and returns those attributes'
+// bits; the others are to be read from sysfs. Never taken from netlink:
+// flags (sysfs shows dev->flags; ifi_flags replaces RUNNING, LOWER_UP and
+// DORMANT and takes PROMISC/ALLMULTI from gflags, and drivers set dev->flags
+// bits directly, so it cannot be rebuilt exactly), addr_assign_type, and speed
+// and duplex of a running link (ethtool; not in the link message). carrier,
+// dormant, speed and duplex of a link that is not up are absent, as sysfs
+// answers EINVAL for them unless netif_running().
+uint32_t ApplyRtnlLinkAttrs(const RtnlLinkAttrs& link, NetClassIface& iface);
+
 struct NetclassOptions {
   std::string ignored_devices = "^$";  // --collector.netclass.ignored-devices
   bool ignore_invalid_speed = false;   // --collector.netclass.ignore-invalid-speed
@@ -48,6 +107,16 @@ struct NetclassOptions {
   // (a device is read open-read-close once its share does not fit); -1: a
   // quarter of the soft RLIMIT_NOFILE, at most 4096. Not a flag; for tests.
   int max_cached_fds = -1;
+  // --collector.netclass.netlink: accepted as node_exporter has it (default
+  // off) but node-agent keeps exporting the sysfs mode's samples; see
+  // netclass.cc for why the live host is read through netlink anyway.
+  bool netlink = false;
+  // Where per-scrape attributes come from. kAuto: one RTM_GETLINK dump plus
+  // the sysfs files it lacks when --path.sysfs is a mounted sysfs, else (a
+  // fixture tree) all from sysfs. Tests force one.
+  enum class Source { kAuto, kSysfs, kNetlink } source = Source::kAuto;
+  // Test hook: replaces the netlink dump (the bytes and 0, or an errno).
+  std::function<int(std::string&)> dump_for_test;
 };
 
 // Throws std::invalid_argument naming the flag for a bad regex.

@@ -20,6 +20,7 @@
 
 #include "collectors/device_filter.h"
 #include "collectors/log.h"
+#include "collectors/rtnl.h"
 
 namespace node_agent {
 
@@ -217,93 +218,24 @@ bool ParseLinkDump(std::string_view bytes, std::vector<LinkStats>& links) {
 
 namespace {
 
-// A NETLINK_ROUTE socket kept open between scrapes; reopened after an error.
+// One link dump per scrape, with the stats (the socket stays open between
+// scrapes; RtnlLinkDumper reopens it after an error).
 class RtnlSocket {
  public:
-  ~RtnlSocket() { Close(); }
   int DumpLinks(std::vector<LinkStats>& links) {
-    int err = 0;
-    // A dump part larger than the buffer grows it; the dump is then redone.
-    for (int attempt = 0; attempt < 2; ++attempt) {
+    links.clear();
+    int err = dumper_.Dump(/*ext_mask=*/0, bytes_);
+    if (err != 0) return err;
+    if (!ParseLinkDump(bytes_, links)) {
       links.clear();
-      err = DumpLinksOnce(links);
-      if (err == 0) return 0;
-      Close();  // drops any rest of the failed dump
-      if (err != EMSGSIZE) break;
+      return EPROTO;
     }
-    return err;
+    return 0;
   }
 
  private:
-  void Close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-  int DumpLinksOnce(std::vector<LinkStats>& links) {
-    if (fd_ < 0) {
-      fd_ = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-      if (fd_ < 0) return errno;
-    }
-    struct {
-      nlmsghdr hdr;
-      ifinfomsg ifi;
-    } req{};
-    req.hdr.nlmsg_len = sizeof(req);
-    req.hdr.nlmsg_type = RTM_GETLINK;
-    req.hdr.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    req.hdr.nlmsg_seq = ++seq_;
-    req.ifi.ifi_family = AF_UNSPEC;
-    sockaddr_nl kernel{};
-    kernel.nl_family = AF_NETLINK;
-    if (::sendto(fd_, &req, sizeof(req), 0, reinterpret_cast<sockaddr*>(&kernel),
-                 sizeof(kernel)) < 0) {
-      return errno;
-    }
-    // The kernel fills each dump part up to 32 KiB unless one link needs
-    // more; MSG_TRUNC reports a part's full size so a short buffer is noticed.
-    if (buf_.size() < 64 * 1024) buf_.resize(64 * 1024);
-    for (;;) {
-      ssize_t n = ::recv(fd_, buf_.data(), buf_.size(), MSG_TRUNC);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return errno;
-      }
-      if (n == 0) return EPROTO;
-      if (static_cast<size_t>(n) > buf_.size()) {
-        buf_.resize(static_cast<size_t>(n) * 2);
-        return EMSGSIZE;
-      }
-      std::string_view part(buf_.data(), static_cast<size_t>(n));
-      // Check for the end of the dump and for errors; messages from an older
-      // request (a previous scrape cut short) are skipped by sequence number.
-      bool done = false;
-      std::string_view scan = part;
-      std::string mine;
-      while (scan.size() >= sizeof(nlmsghdr)) {
-        auto hdr = Load<nlmsghdr>(scan.data());
-        if (hdr.nlmsg_len < sizeof(nlmsghdr) || hdr.nlmsg_len > scan.size()) return EPROTO;
-        size_t step = std::min<size_t>(NLMSG_ALIGN(hdr.nlmsg_len), scan.size());
-        if (hdr.nlmsg_seq == seq_) {
-          if (hdr.nlmsg_type == NLMSG_ERROR) {
-            if (hdr.nlmsg_len >= NLMSG_LENGTH(sizeof(nlmsgerr))) {
-              auto e = Load<nlmsgerr>(scan.data() + NLMSG_HDRLEN);
-              return e.error < 0 ? -e.error : EPROTO;
-            }
-            return EPROTO;
-          }
-          if (hdr.nlmsg_type == NLMSG_DONE) done = true;
-          mine.append(scan.substr(0, step));
-        }
-        scan.remove_prefix(step);
-      }
-      if (!ParseLinkDump(mine, links)) return EPROTO;
-      if (done) return 0;
-    }
-  }
-
-  int fd_ = -1;
-  uint32_t seq_ = 0;
-  std::vector<char> buf_;
+  RtnlLinkDumper dumper_;
+  std::string bytes_;
 };
 
 }  // namespace
