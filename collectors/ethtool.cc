@@ -636,6 +636,9 @@ class EthtoolCollector : public Collector {
     if (d.stats_unsupported) return;
     // Once the names are known, GSTATS alone says whether the count is
     // still theirs: the kernel answers with the driver's count of now.
+    // (A driver whose count fell to zero since would draw the kernel's
+    // WARN_ON_ONCE in ethtool_get_stats, which GSSET_INFO first avoids; no
+    // driver with statistics known here loses all of them while bound.)
     uint32_t count = d.stat_count;
     if (!d.names_loaded || d.stat_count == 0) {
       if (int err = source_->StatCount(device, count); err != 0) {
