@@ -154,7 +154,11 @@ bool RunBatch(StatPool& pool, StatBatch& batch, std::unique_lock<std::mutex>& lo
     item.buf = buf;
   }
   batch.done = true;
+  // Wake the collector with the mutex released, so that it does not wake
+  // only to block on it (a futex wait and wake more per scrape).
+  lock.unlock();
   pool.done_cv.notify_all();
+  lock.lock();
   return true;
 }
 
@@ -171,11 +175,16 @@ void WorkerLoop(std::shared_ptr<StatPool> pool) {
   }
 }
 
-// Hands `batch` to an idle worker, or to a new one; the caller holds pool->mu.
-void HandOff(const std::shared_ptr<StatPool>& pool, std::shared_ptr<StatBatch> batch) {
+// Hands `batch` to an idle worker, or to a new one; the caller holds
+// pool->mu through `lock`, released while the worker is woken (so that it
+// does not wake only to block on the mutex).
+void HandOff(const std::shared_ptr<StatPool>& pool, std::shared_ptr<StatBatch> batch,
+             std::unique_lock<std::mutex>& lock) {
   pool->pending = std::move(batch);
   if (pool->idle > 0) {
+    lock.unlock();
     pool->work_cv.notify_one();
+    lock.lock();
   } else {
     std::thread(WorkerLoop, pool).detach();
   }
@@ -445,7 +454,7 @@ class FilesystemCollector : public Collector {
       }
     }
     if (any) {
-      HandOff(pool_, batch);
+      HandOff(pool_, batch, lock);
       const auto timeout = options_.mount_timeout;
       while (!batch->done) {
         auto now = std::chrono::steady_clock::now();
@@ -468,7 +477,7 @@ class FilesystemCollector : public Collector {
         log::Warn("mount point timed out, it is being labeled as stuck and will not be monitored",
                   {{"mountpoint", item.mount_point}});
         batch->running = StatBatch::kNone;
-        HandOff(pool_, batch);
+        HandOff(pool_, batch, lock);
       }
     }
     for (size_t i = 0; i < entries.size(); ++i) entries[i].result = batch->items[i];
