@@ -294,7 +294,6 @@ class FilesystemCollector : public Collector {
         root_mountinfo_(paths.Proc("1/mountinfo")),
         self_mountinfo_(paths.Proc("self/mountinfo")),
         pool_(std::make_shared<StatPool>()) {
-    if (options_.stat_workers < 1) options_.stat_workers = 1;
     pool_->statfs = options_.statfs ? options_.statfs : [](const std::string& path, struct statfs* out) {
       return ::statfs(path.c_str(), out) == 0 ? 0 : errno;
     };
@@ -594,7 +593,8 @@ void AddFilesystemFlags(CLI::App& app) {
                  "how long to wait for a mount to respond before marking it as stale")
       ->group("");
   app.add_option("--collector.filesystem.stat-workers", f.options.stat_workers,
-                 "how many stat calls to process simultaneously")
+                 "accepted for node_exporter's command lines; a scrape's stat calls run one at a time on one "
+                 "worker thread")
       ->group("");
 }
 

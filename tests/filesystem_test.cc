@@ -453,7 +453,7 @@ TEST(FilesystemCollector, AllWorkersStuckStillServesOtherMounts) {
   blocking->blocked_suffix = "/mnt/data";
   FilesystemOptions options;
   options.mount_timeout = 100ms;
-  options.stat_workers = 1;  // the only worker gets stuck; a replacement takes over
+  options.stat_workers = 1;  // the worker gets stuck; a replacement takes over the rest
   options.statfs = [blocking](const std::string& p, struct statfs* s) { return (*blocking)(p, s); };
   auto collector = NewFilesystemCollector(paths, options);
   MetricSet set;
