@@ -5,6 +5,7 @@
 #include <linux/sockios.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -315,7 +316,10 @@ namespace {
 class IoctlEthtoolSource : public EthtoolSource {
  public:
   explicit IoctlEthtoolSource(int fd) : fd_(fd) {}
-  ~IoctlEthtoolSource() override { close(fd_); }
+  ~IoctlEthtoolSource() override {
+    Unmap();
+    close(fd_);
+  }
 
   int DriverInfo(const std::string& device, EthtoolDriverInfo& out) override {
     ethtool_drvinfo info{};
@@ -358,18 +362,33 @@ class IoctlEthtoolSource : public EthtoolSource {
     return 0;
   }
 
+  // The kernel writes as many values as the driver has now, whatever
+  // n_stats says, and the collector asks with the count it cached at the
+  // last scrape (no ETHTOOL_GSSET_INFO each scrape). So the buffer ends at an
+  // inaccessible page: a count that outgrew it makes the ioctl fail with
+  // EFAULT instead of writing past it, after the header with the new count;
+  // then the call is repeated with room for that count.
   int StatValues(const std::string& device, uint32_t expected, std::vector<uint64_t>& values) override {
     uint32_t capacity = Headroom(expected);
-    buf_.assign(size_t{capacity} + 1, 0);
-    ethtool_stats header{};
-    header.cmd = ETHTOOL_GSTATS;
-    header.n_stats = expected;
-    std::memcpy(buf_.data(), &header, sizeof header);
-    if (int err = Ioctl(device, buf_.data())) return err;
-    auto decoded = DecodeStatValues(buf_, capacity);
-    if (!decoded) return EOVERFLOW;
-    values = std::move(*decoded);
-    return 0;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      uint64_t* buf = GuardedBuffer(size_t{capacity} + 1);
+      if (!buf) return ENOMEM;
+      ethtool_stats header{};
+      header.cmd = ETHTOOL_GSTATS;
+      header.n_stats = expected;
+      std::memcpy(buf, &header, sizeof header);
+      int err = Ioctl(device, buf);
+      std::memcpy(&header, buf, sizeof header);
+      if (err == EFAULT && header.cmd == ETHTOOL_GSTATS && header.n_stats > capacity) {
+        capacity = Headroom(header.n_stats);
+        continue;
+      }
+      if (err != 0) return err;
+      if (header.n_stats > capacity) return EOVERFLOW;
+      values.assign(buf + 1, buf + 1 + header.n_stats);
+      return 0;
+    }
+    return EOVERFLOW;
   }
 
   int LinkInfo(const std::string& device, EthtoolLinkInfo& out) override {
@@ -422,9 +441,34 @@ class IoctlEthtoolSource : public EthtoolSource {
     return EPROTO;
   }
 
+  // `words` u64s that end where a PROT_NONE page begins; kept between calls.
+  uint64_t* GuardedBuffer(size_t words) {
+    const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    const size_t bytes = (words * sizeof(uint64_t) + page - 1) / page * page;
+    if (bytes > map_bytes_) {
+      Unmap();
+      void* p = mmap(nullptr, bytes + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (p == MAP_FAILED) return nullptr;
+      map_ = static_cast<char*>(p);
+      map_bytes_ = bytes;
+      if (mprotect(map_ + bytes, page, PROT_NONE) != 0) {
+        Unmap();
+        return nullptr;
+      }
+    }
+    return reinterpret_cast<uint64_t*>(map_ + map_bytes_ - words * sizeof(uint64_t));
+  }
+
+  void Unmap() {
+    if (map_) munmap(map_, map_bytes_ + static_cast<size_t>(sysconf(_SC_PAGESIZE)));
+    map_ = nullptr;
+    map_bytes_ = 0;
+  }
+
   int fd_;
   int nwords_ = 0;
-  std::vector<uint64_t> buf_;
+  char* map_ = nullptr;
+  size_t map_bytes_ = 0;  // accessible bytes; a guard page follows
 };
 
 }  // namespace
@@ -486,7 +530,8 @@ class EthtoolCollector : public Collector {
 
   void Collect(MetricSet& out) override {
     std::vector<std::string> names;
-    if (int err = ListDevices(names); err != 0) {
+    std::vector<ino_t> inodes;  // of names[i]
+    if (int err = ListDevices(names, inodes); err != 0) {
       if (err == ENOENT || err == EACCES || err == EPERM) {
         throw NoDataError("could not read " + net_class_ + ": " + ErrnoName(err));
       }
@@ -500,9 +545,19 @@ class EthtoolCollector : public Collector {
       }
       known_devices_ = names;
     }
-    for (const auto& device : names) {
+    for (size_t i = 0; i < names.size(); ++i) {
+      const auto& device = names[i];
       if (filter_.Ignored(device)) continue;
-      Collect(out, device, devices_[device]);
+      Device& d = devices_[device];
+      if (ino_t ino = inodes[i]; d.sysfs_ino != ino) {
+        // A new interface of that name (or the first scrape): its
+        // sysfs entry is created anew, with a new inode number, each time
+        // an interface is registered (a new ifindex); nothing cached for
+        // the old one holds.
+        d = Device{};
+        d.sysfs_ino = ino;
+      }
+      Collect(out, device, d);
     }
   }
 
@@ -510,6 +565,7 @@ class EthtoolCollector : public Collector {
   // What a device's driver offers; kept until the device goes away. Driver
   // operations do not come and go while a driver is bound.
   struct Device {
+    ino_t sysfs_ino = 0;  // of class/net/<device> when this was learnt
     bool link_unsupported = false;
     bool driver_info_unsupported = false;
     std::optional<EthtoolDriverInfo> driver_info;
@@ -519,17 +575,25 @@ class EthtoolCollector : public Collector {
     std::vector<EthtoolStatSeries> plan;
   };
 
-  int ListDevices(std::vector<std::string>& names) {
+  // Sorted device names, and the inode numbers of their entries.
+  int ListDevices(std::vector<std::string>& names, std::vector<ino_t>& inodes) {
     DIR* dir = opendir(net_class_.c_str());
     if (!dir) return errno;
+    std::vector<std::pair<std::string, ino_t>> entries;
     while (const dirent* e = readdir(dir)) {
       if (e->d_name[0] == '.' && (e->d_name[1] == 0 || (e->d_name[1] == '.' && e->d_name[2] == 0))) continue;
       // Plain files such as bonding_masters are not devices.
       if (IsRegularFile(net_class_, e)) continue;
-      names.emplace_back(e->d_name);
+      entries.emplace_back(e->d_name, e->d_ino);
     }
     closedir(dir);
-    std::sort(names.begin(), names.end());
+    std::sort(entries.begin(), entries.end());
+    names.reserve(entries.size());
+    inodes.reserve(entries.size());
+    for (auto& [name, ino] : entries) {
+      names.push_back(std::move(name));
+      inodes.push_back(ino);
+    }
     return 0;
   }
 
@@ -570,11 +634,18 @@ class EthtoolCollector : public Collector {
     }
 
     if (d.stats_unsupported) return;
-    uint32_t count = 0;
-    if (int err = source_->StatCount(device, count); err != 0) {
-      LogError("ethtool stats error", device, err);
-      d.stats_unsupported = err == EOPNOTSUPP;
-      return;
+    // Once the names are known, GSTATS alone says whether the count is
+    // still theirs: the kernel answers with the driver's count of now.
+    // (A driver whose count fell to zero since would draw the kernel's
+    // WARN_ON_ONCE in ethtool_get_stats, which GSSET_INFO first avoids; no
+    // driver with statistics known here loses all of them while bound.)
+    uint32_t count = d.stat_count;
+    if (!d.names_loaded || d.stat_count == 0) {
+      if (int err = source_->StatCount(device, count); err != 0) {
+        LogError("ethtool stats error", device, err);
+        d.stats_unsupported = err == EOPNOTSUPP;
+        return;
+      }
     }
     // The count changes when the driver's queue count does (ethtool -L):
     // re-read the names then. A second try covers a change between calls.

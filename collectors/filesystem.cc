@@ -2,13 +2,20 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <linux/futex.h>
+#include <linux/magic.h>
+#include <poll.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
-#include <condition_variable>
+#include <atomic>
+#include <climits>
 #include <cstring>
-#include <deque>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -82,74 +89,191 @@ namespace {
 
 constexpr std::string_view kTimeoutError = "mountpoint timeout";
 
-// One statfs call handed to the worker threads.
-struct StatJob {
-  enum class State { kQueued, kRunning, kDone, kAbandoned };
+// One mount's statfs in a scrape's batch.
+struct StatItem {
   std::string mount_point;  // the label value; the stuck-mount key
   std::string path;         // what is statted (under --path.rootfs)
-  State state = State::kQueued;
-  std::chrono::steady_clock::time_point started;
+  bool timed_out = false;   // reported with device_error "mountpoint timeout"
+  bool abandoned = false;   // the collector stopped waiting for this call
   int err = 0;
-  bool timed_out = false;
   struct statfs buf {};
 };
 
+// One scrape's statfs calls, made in order by one worker thread: a single
+// hand-off (two futex wake-ups) per scrape instead of one per mount. When a
+// call blocks past the timeout, the collector abandons that worker and hands
+// the rest of the batch to a fresh one.
+struct StatBatch {
+  static constexpr size_t kNone = static_cast<size_t>(-1);
+  std::vector<StatItem> items;  // never resized once handed off
+  size_t next = 0;              // first item no worker has taken yet
+  size_t running = kNone;       // the item whose statfs is in progress
+  std::chrono::steady_clock::time_point started;  // of `running`
+  bool done = false;
+};
+
 // Shared by the collector and its worker threads; the threads are detached
-// and hold it by shared_ptr, so a thread stuck in statfs may outlive the
-// collector safely.
+// and hold it (and their batch) by shared_ptr, so a thread stuck in statfs
+// may outlive the collector safely.
+//
+// The two sides wait on futexes rather than condition variables: a thread
+// woken from pthread_cond_wait takes the mutex back in its contended state,
+// so each hand-off cost an extra futex wake on unlock. Waiting with `mu`
+// released, on a sequence word read under it, takes two futex calls per
+// side and loses no wake-up (a word changed since it was read makes the
+// wait return at once).
 struct StatPool {
   std::mutex mu;
-  std::condition_variable work_cv;
-  std::condition_variable done_cv;
-  std::deque<std::shared_ptr<StatJob>> queue;
+  std::atomic<uint32_t> work_seq{0};  // bumped when `pending` is set, and on stop
+  std::atomic<uint32_t> done_seq{0};  // bumped when a batch is done
+  std::shared_ptr<StatBatch> pending;  // a batch waiting for a worker
   // Mount points whose statfs has timed out and not returned yet.
   std::set<std::string> stuck;
-  int workers = 0;  // threads serving the queue (abandoned ones not counted)
+  int idle = 0;                    // workers waiting for a batch
+  bool collector_waiting = false;  // the collector waits on done_seq
   bool stopping = false;
   StatfsFunction statfs;
 };
 
+static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t) && std::atomic<uint32_t>::is_always_lock_free);
+
+// Sleeps while `word` is `expected`, until woken or `deadline` (absolute,
+// CLOCK_MONOTONIC, which steady_clock is; null: no limit).
+void FutexWait(std::atomic<uint32_t>& word, uint32_t expected, const timespec* deadline) {
+  ::syscall(SYS_futex, reinterpret_cast<uint32_t*>(&word), FUTEX_WAIT_BITSET_PRIVATE, expected, deadline, nullptr,
+            FUTEX_BITSET_MATCH_ANY);
+}
+
+void FutexWake(std::atomic<uint32_t>& word, int waiters) {
+  ::syscall(SYS_futex, reinterpret_cast<uint32_t*>(&word), FUTEX_WAKE_PRIVATE, waiters, nullptr, nullptr, 0);
+}
+
+timespec MonotonicTimespec(std::chrono::steady_clock::time_point t) {
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+  if (ns < 0) ns = 0;
+  return timespec{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+}
+
+// Serves `batch` from its next item, with pool.mu held (released around each
+// statfs). False when the collector abandoned this thread in a blocked call.
+bool RunBatch(StatPool& pool, StatBatch& batch, std::unique_lock<std::mutex>& lock) {
+  while (batch.next < batch.items.size()) {
+    const size_t i = batch.next++;
+    StatItem& item = batch.items[i];
+    if (item.timed_out) continue;
+    if (pool.stuck.count(item.mount_point)) {
+      // An earlier call on this mount is still blocked: don't pile up threads on it.
+      item.timed_out = true;
+      continue;
+    }
+    batch.running = i;
+    batch.started = std::chrono::steady_clock::now();
+    lock.unlock();
+    struct statfs buf {};
+    int err = pool.statfs(item.path, &buf);
+    lock.lock();
+    if (item.abandoned) {
+      // The scrape gave up on this call and handed the batch to another
+      // worker; this thread only reports the recovery and ends.
+      pool.stuck.erase(item.mount_point);
+      log::Info("mount point has recovered, monitoring will resume", {{"mountpoint", item.mount_point}});
+      return false;
+    }
+    batch.running = StatBatch::kNone;
+    item.err = err;
+    item.buf = buf;
+  }
+  batch.done = true;
+  pool.done_seq.fetch_add(1);
+  if (pool.collector_waiting) {
+    lock.unlock();
+    FutexWake(pool.done_seq, INT_MAX);
+    lock.lock();
+  }
+  return true;
+}
+
 void WorkerLoop(std::shared_ptr<StatPool> pool) {
   std::unique_lock<std::mutex> lock(pool->mu);
   for (;;) {
-    pool->work_cv.wait(lock, [&] { return pool->stopping || !pool->queue.empty(); });
-    if (pool->queue.empty()) {  // stopping
-      --pool->workers;
-      return;
+    while (!pool->stopping && !pool->pending) {
+      const uint32_t seq = pool->work_seq.load();
+      ++pool->idle;
+      lock.unlock();
+      FutexWait(pool->work_seq, seq, nullptr);
+      lock.lock();
+      --pool->idle;
     }
-    auto job = std::move(pool->queue.front());
-    pool->queue.pop_front();
-    if (pool->stuck.count(job->mount_point)) {
-      // An earlier call on this mount is still blocked: don't pile up threads on it.
-      job->timed_out = true;
-      job->state = StatJob::State::kDone;
-      pool->done_cv.notify_all();
-      continue;
-    }
-    job->state = StatJob::State::kRunning;
-    job->started = std::chrono::steady_clock::now();
-    lock.unlock();
-    struct statfs buf {};
-    int err = pool->statfs(job->path, &buf);
-    lock.lock();
-    if (job->state == StatJob::State::kAbandoned) {
-      // The scrape gave up on this call and started a replacement worker;
-      // this thread only reports the recovery and ends.
-      pool->stuck.erase(job->mount_point);
-      log::Info("mount point has recovered, monitoring will resume", {{"mountpoint", job->mount_point}});
-      return;
-    }
-    job->err = err;
-    job->buf = buf;
-    job->state = StatJob::State::kDone;
-    pool->done_cv.notify_all();
+    if (pool->stopping) return;
+    auto batch = std::move(pool->pending);
+    pool->pending.reset();
+    if (!RunBatch(*pool, *batch, lock)) return;
   }
 }
 
-// Starts one worker; the caller holds pool->mu.
-void SpawnWorker(const std::shared_ptr<StatPool>& pool) {
-  std::thread(WorkerLoop, pool).detach();
-  ++pool->workers;
+// Hands `batch` to an idle worker, or to a new one; the caller holds
+// pool->mu through `lock`, released while the worker is woken (so that it
+// does not wake only to block on the mutex).
+void HandOff(const std::shared_ptr<StatPool>& pool, std::shared_ptr<StatBatch> batch,
+             std::unique_lock<std::mutex>& lock) {
+  pool->pending = std::move(batch);
+  pool->work_seq.fetch_add(1);
+  if (pool->idle > 0) {
+    lock.unlock();
+    FutexWake(pool->work_seq, 1);
+    lock.lock();
+  } else {
+    std::thread(WorkerLoop, pool).detach();
+  }
+}
+
+// A mountinfo file kept open: the kernel's change event is per open file.
+class MountinfoFile {
+ public:
+  explicit MountinfoFile(std::string path) : path_(std::move(path)) {}
+  ~MountinfoFile() { Close(); }
+  MountinfoFile(const MountinfoFile&) = delete;
+  MountinfoFile& operator=(const MountinfoFile&) = delete;
+
+  // Reads the whole file into `out` (opening it first if needed); 0 or an errno.
+  int Read(std::string& out) {
+    out.clear();
+    if (fd_ < 0) {
+      fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+      if (fd_ < 0) return errno;
+    }
+    char buf[16384];
+    for (off_t offset = 0;;) {
+      ssize_t n = ::pread(fd_, buf, sizeof buf, offset);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        int err = errno;
+        out.clear();
+        Close();
+        return err;
+      }
+      if (n == 0) return 0;  // seq_file reads may be short: only EOF ends it
+      out.append(buf, static_cast<size_t>(n));
+      offset += n;
+    }
+  }
+  int fd() const { return fd_; }
+
+ private:
+  void Close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+  std::string path_;
+  int fd_ = -1;
+};
+
+// True when `fd` is a file of a real procfs, whose mountinfo raises
+// POLLPRI|POLLERR when the mount table changes (proc(5)). A fixture tree's
+// regular file never does: it is read every scrape.
+bool IsProcfs(int fd) {
+  struct statfs st {};
+  return fd >= 0 && ::fstatfs(fd, &st) == 0 && st.f_type == PROC_SUPER_MAGIC;
 }
 
 struct FsLabels {
@@ -170,64 +294,54 @@ class FilesystemCollector : public Collector {
         root_mountinfo_(paths.Proc("1/mountinfo")),
         self_mountinfo_(paths.Proc("self/mountinfo")),
         pool_(std::make_shared<StatPool>()) {
-    if (options_.stat_workers < 1) options_.stat_workers = 1;
     pool_->statfs = options_.statfs ? options_.statfs : [](const std::string& path, struct statfs* out) {
       return ::statfs(path.c_str(), out) == 0 ? 0 : errno;
     };
   }
 
   ~FilesystemCollector() override {
-    std::lock_guard<std::mutex> lock(pool_->mu);
-    pool_->stopping = true;
-    pool_->work_cv.notify_all();
+    {
+      std::lock_guard<std::mutex> lock(pool_->mu);
+      pool_->stopping = true;
+      pool_->work_seq.fetch_add(1);
+    }
+    FutexWake(pool_->work_seq, INT_MAX);
   }
 
   void Collect(MetricSet& out) override {
-    int err = root_mountinfo_.Read(buf_);
-    if (err == ENOENT) {
-      // /proc/1 is hidden (hidepid): node_exporter falls back to self.
-      log::Debug("reading root mounts failed, falling back to self mounts");
-      err = self_mountinfo_.Read(buf_);
-    }
-    if (err != 0) {
-      throw std::runtime_error(fmt::format("cannot read mountinfo under {}: {}", paths_.procfs, std::strerror(err)));
-    }
+    // The mount table rarely changes. On a real procfs the open mountinfo
+    // file says when it did (a zero-timeout poll costs a fraction of
+    // generating the text again); a fixture file is read every scrape.
+    const bool reread = !table_valid_ || !polling_ || MountTableChanged();
+    if (reread) LoadMountTable();
 
-    // The mount table rarely changes: parse and filter it again only when
-    // its text does.
-    if (buf_ != last_mountinfo_) {
-      mounts_.clear();
-      for (auto& m : ParseMountInfo(buf_)) {
-        Mount mount;
-        mount.labels.device = m.source;
-        mount.labels.mount_point = StripRootfs(UnescapeMountPoint(m.mount_point));
-        mount.labels.fs_type = m.fs_type;
-        auto colon = m.major_minor.find(':');
-        mount.labels.major = m.major_minor.substr(0, colon);
-        mount.labels.minor = m.major_minor.substr(colon + 1);
-        if (mount_point_filter_.Ignored(mount.labels.mount_point)) {
-          log::Debug("ignoring mount point", {{"mountpoint", mount.labels.mount_point}});
-          continue;
-        }
-        if (fs_type_filter_.Ignored(mount.labels.fs_type)) {
-          log::Debug("ignoring fs type", {{"type", mount.labels.fs_type}});
-          continue;
-        }
-        mount.ro = HasReadOnlyOption(m.options) || HasReadOnlyOption(m.super_options);
-        mounts_.push_back(std::move(mount));
-      }
-      last_mountinfo_.swap(buf_);
-    }
     std::vector<Entry> entries;
     entries.reserve(mounts_.size());
-    for (const auto& mount : mounts_) entries.push_back(Entry{mount.labels, mount.ro, nullptr});
+    for (const auto& mount : mounts_) entries.push_back(Entry{mount.labels, mount.ro, {}});
 
     RunStats(entries);
+
+    // One change to the text raises no mount event: a superblock turned
+    // read-only by the file system itself (errors=remount-ro) or by an
+    // fsconfig(2) reconfigure. statfs's ST_RDONLY is set exactly when the
+    // mount or its superblock is read-only, the two "ro" the table would
+    // show: when it disagrees, read the table again.
+    if (!reread && ReadOnlyMismatch(entries)) {
+      LoadMountTable();
+      for (auto& e : entries) {
+        for (const auto& m : mounts_) {
+          if (m.labels.Key() == e.labels.Key()) {
+            e.ro = m.ro;
+            break;
+          }
+        }
+      }
+    }
 
     std::set<FsLabels> seen;
     std::set<std::pair<std::string, std::string>> seen_info;
     for (auto& e : entries) {
-      auto& job = *e.job;
+      const auto& job = e.result;
       if (job.timed_out) {
         e.labels.device_error = std::string(kTimeoutError);
       } else if (job.err != 0) {
@@ -270,7 +384,7 @@ class FilesystemCollector : public Collector {
   struct Entry {
     FsLabels labels;
     bool ro = false;
-    std::shared_ptr<StatJob> job;
+    StatItem result;
   };
 
   // fstab(5) escapes that node_exporter undoes (only these two).
@@ -294,61 +408,138 @@ class FilesystemCollector : public Collector {
     return stripped.empty() ? "/" : stripped;
   }
 
+  // Reads and parses mountinfo (1/, or self/ when 1/ is hidden); throws
+  // when neither can be read.
+  void LoadMountTable() {
+    table_valid_ = false;
+    MountinfoFile* file = &root_mountinfo_;
+    int err = root_mountinfo_.Read(buf_);
+    if (err == ENOENT) {
+      // /proc/1 is hidden (hidepid): node_exporter falls back to self.
+      log::Debug("reading root mounts failed, falling back to self mounts");
+      file = &self_mountinfo_;
+      err = self_mountinfo_.Read(buf_);
+    }
+    if (err != 0) {
+      mountinfo_fd_ = -1;  // closed: a descriptor of that number may be another file
+      throw std::runtime_error(fmt::format("cannot read mountinfo under {}: {}", paths_.procfs, std::strerror(err)));
+    }
+    if (file->fd() != mountinfo_fd_) {
+      // A newly opened file: is it one that can be polled?
+      mountinfo_fd_ = file->fd();
+      polling_ = IsProcfs(mountinfo_fd_);
+    }
+    // Parse and filter it again only when its text changed.
+    if (buf_ != last_mountinfo_) {
+      mounts_.clear();
+      for (auto& m : ParseMountInfo(buf_)) {
+        Mount mount;
+        mount.labels.device = m.source;
+        mount.labels.mount_point = StripRootfs(UnescapeMountPoint(m.mount_point));
+        mount.labels.fs_type = m.fs_type;
+        auto colon = m.major_minor.find(':');
+        mount.labels.major = m.major_minor.substr(0, colon);
+        mount.labels.minor = m.major_minor.substr(colon + 1);
+        if (mount_point_filter_.Ignored(mount.labels.mount_point)) {
+          log::Debug("ignoring mount point", {{"mountpoint", mount.labels.mount_point}});
+          continue;
+        }
+        if (fs_type_filter_.Ignored(mount.labels.fs_type)) {
+          log::Debug("ignoring fs type", {{"type", mount.labels.fs_type}});
+          continue;
+        }
+        mount.ro = HasReadOnlyOption(m.options) || HasReadOnlyOption(m.super_options);
+        mounts_.push_back(std::move(mount));
+      }
+      last_mountinfo_.swap(buf_);
+    }
+    table_valid_ = true;
+    if (options_.on_mountinfo_read) options_.on_mountinfo_read();
+  }
+
+  // Whether the kernel signalled a mount table change since the last read
+  // (or poll) of the open mountinfo; an error counts as a change.
+  bool MountTableChanged() const {
+    pollfd p{mountinfo_fd_, POLLPRI, 0};
+    int n = ::poll(&p, 1, 0);
+    return n < 0 || (n > 0 && (p.revents & (POLLPRI | POLLERR | POLLNVAL)) != 0);
+  }
+
+  static bool ReadOnlyMismatch(const std::vector<Entry>& entries) {
+    for (const auto& e : entries) {
+      if (e.result.timed_out || e.result.err != 0) continue;
+      if (((e.result.buf.f_flags & ST_RDONLY) != 0) != e.ro) return true;
+    }
+    return false;
+  }
+
+  // statfs of every entry, on a worker thread: each call may block (NFS,
+  // FUSE) and gets --collector.filesystem.mount-timeout.
   void RunStats(std::vector<Entry>& entries) {
     auto& pool = *pool_;
+    auto batch = std::make_shared<StatBatch>();
+    batch->items.resize(entries.size());
     std::unique_lock<std::mutex> lock(pool.mu);
-    while (pool.workers < options_.stat_workers) SpawnWorker(pool_);
-    std::vector<std::shared_ptr<StatJob>> pending;
-    for (auto& e : entries) {
-      e.job = std::make_shared<StatJob>();
-      e.job->mount_point = e.labels.mount_point;
-      e.job->path = paths_.Root(e.labels.mount_point);
-      if (pool.stuck.count(e.job->mount_point)) {
-        log::Debug("mount point is in an unresponsive state", {{"mountpoint", e.job->mount_point}});
-        e.job->timed_out = true;
-        e.job->state = StatJob::State::kDone;
-        continue;
+    bool any = false;
+    for (size_t i = 0; i < entries.size(); ++i) {
+      auto& item = batch->items[i];
+      item.mount_point = entries[i].labels.mount_point;
+      item.path = paths_.Root(item.mount_point);
+      if (pool.stuck.count(item.mount_point)) {
+        log::Debug("mount point is in an unresponsive state", {{"mountpoint", item.mount_point}});
+        item.timed_out = true;
+      } else {
+        any = true;
       }
-      pool.queue.push_back(e.job);
-      pending.push_back(e.job);
     }
-    pool.work_cv.notify_all();
-
-    const auto timeout = options_.mount_timeout;
-    for (;;) {
-      auto now = std::chrono::steady_clock::now();
-      auto next_deadline = now + timeout;
-      bool all_done = true;
-      for (auto& job : pending) {
-        if (job->state == StatJob::State::kDone || job->state == StatJob::State::kAbandoned) continue;
-        all_done = false;
-        if (job->state != StatJob::State::kRunning) continue;
-        auto deadline = job->started + timeout;
-        if (deadline <= now) {
-          // Stuck: report it, remember it, and give the queue a fresh worker
-          // in place of the blocked one.
-          job->state = StatJob::State::kAbandoned;
-          job->timed_out = true;
-          pool.stuck.insert(job->mount_point);
-          log::Warn("mount point timed out, it is being labeled as stuck and will not be monitored",
-                    {{"mountpoint", job->mount_point}});
-          --pool.workers;
-          SpawnWorker(pool_);
-        } else if (deadline < next_deadline) {
-          next_deadline = deadline;
+    if (any) {
+      HandOff(pool_, batch, lock);
+      const auto timeout = options_.mount_timeout;
+      auto wait_until = [&](std::chrono::steady_clock::time_point deadline) {
+        const uint32_t seq = pool.done_seq.load();
+        pool.collector_waiting = true;
+        lock.unlock();
+        const timespec ts = MonotonicTimespec(deadline);
+        FutexWait(pool.done_seq, seq, &ts);
+        lock.lock();
+        pool.collector_waiting = false;
+      };
+      while (!batch->done) {
+        auto now = std::chrono::steady_clock::now();
+        if (batch->running == StatBatch::kNone) {
+          // Not picked up yet.
+          wait_until(now + timeout);
+          continue;
         }
+        auto deadline = batch->started + timeout;
+        if (deadline > now) {
+          wait_until(deadline);
+          continue;
+        }
+        // Stuck: report it, remember it, and give the rest of the batch to
+        // a fresh worker in place of the blocked one.
+        auto& item = batch->items[batch->running];
+        item.abandoned = true;
+        item.timed_out = true;
+        pool.stuck.insert(item.mount_point);
+        log::Warn("mount point timed out, it is being labeled as stuck and will not be monitored",
+                  {{"mountpoint", item.mount_point}});
+        batch->running = StatBatch::kNone;
+        HandOff(pool_, batch, lock);
       }
-      if (all_done) break;
-      pool.done_cv.wait_until(lock, next_deadline);
     }
+    for (size_t i = 0; i < entries.size(); ++i) entries[i].result = batch->items[i];
   }
 
   Paths paths_;
   FilesystemOptions options_;
   DeviceFilter mount_point_filter_;
   DeviceFilter fs_type_filter_;
-  CachedFile root_mountinfo_;
-  CachedFile self_mountinfo_;
+  MountinfoFile root_mountinfo_;
+  MountinfoFile self_mountinfo_;
+  int mountinfo_fd_ = -1;    // the open mountinfo last read
+  bool polling_ = false;     // mountinfo_fd_ signals changes (a real procfs)
+  bool table_valid_ = false; // mounts_ is the table as last read
   std::string buf_;
   std::string last_mountinfo_;
   std::vector<Mount> mounts_;  // filtered mounts of last_mountinfo_
@@ -402,7 +593,8 @@ void AddFilesystemFlags(CLI::App& app) {
                  "how long to wait for a mount to respond before marking it as stale")
       ->group("");
   app.add_option("--collector.filesystem.stat-workers", f.options.stat_workers,
-                 "how many stat calls to process simultaneously")
+                 "accepted for node_exporter's command lines; a scrape's stat calls run one at a time on one "
+                 "worker thread")
       ->group("");
 }
 

@@ -2,10 +2,18 @@
 // --path.procfs's 1/mountinfo (self/mountinfo when 1/ is hidden), as
 // node_exporter's collector/filesystem_{common,linux}.go.
 //
-// statfs runs on worker threads, never on the scrape thread: a mount whose
-// statfs does not return within --collector.filesystem.mount-timeout is
-// reported with node_filesystem_device_error{device_error="mountpoint
-// timeout"} 1 and is not statted again until the blocked call returns.
+// The parsed mount table is kept: on a real procfs the open mountinfo file
+// raises POLLPRI|POLLERR when the table changes (proc(5)), so a scrape polls
+// it instead of reading it; a fixture file (no such event) is read every
+// scrape. statfs's ST_RDONLY cross-checks the one change that raises no
+// event (a superblock going read-only on its own).
+//
+// statfs runs on a worker thread, never on the scrape thread: one hand-off
+// per scrape, the mounts statted in order. A mount whose statfs does not
+// return within --collector.filesystem.mount-timeout is reported with
+// node_filesystem_device_error{device_error="mountpoint timeout"} 1 and is
+// not statted again until the blocked call returns; the rest of the list
+// goes on on a fresh worker.
 #pragma once
 
 #include <sys/statfs.h>
@@ -57,8 +65,13 @@ struct FilesystemOptions {
   std::string fs_types_exclude = std::string(kDefFSTypesExcluded);
   std::string fs_types_include;
   std::chrono::nanoseconds mount_timeout = std::chrono::seconds(5);
+  // node_exporter's --collector.filesystem.stat-workers, accepted for its
+  // command lines: a scrape's statfs calls now run one at a time on one
+  // worker (a thread hand-off per mount cost more than the calls).
   int stat_workers = 4;
   StatfsFunction statfs;  // null: statfs(2)
+  // Called after each read of mountinfo (tests count them).
+  std::function<void()> on_mountinfo_read;
 };
 
 std::unique_ptr<Collector> NewFilesystemCollector(const Paths& paths, FilesystemOptions options);

@@ -450,10 +450,10 @@ TEST(EthtoolCollector, ScrapeCostsOneStatsReadPerNicOnceNamesAreCached) {
   }
   EXPECT_EQ(h.source->stat_names_calls, names);
   EXPECT_EQ(h.source->driver_info_calls, info);
-  // Per scrape: link info for eth0 and docker0 (lo is remembered as unsupported),
-  // one GSSET_INFO and one GSTATS for eth0.
+  // Per scrape: link info for eth0 and docker0 (lo is remembered as unsupported)
+  // and one GSTATS for eth0; no GSSET_INFO once the names are known.
   EXPECT_EQ(h.source->link_info_calls, links + 3 * 2);
-  EXPECT_EQ(h.source->stat_count_calls, counts + 3);
+  EXPECT_EQ(h.source->stat_count_calls, counts);
   EXPECT_EQ(h.source->stat_values_calls, 4);
 }
 
@@ -468,8 +468,52 @@ TEST(EthtoolCollector, StatCountChangeReloadsNames) {
   MetricSet after;
   h.collector->Collect(after);
   EXPECT_EQ(h.source->stat_names_calls, 2);
+  // The new count came from GSTATS itself: the names were fetched again,
+  // then the values with the new count.
+  EXPECT_EQ(h.source->stat_count_calls, 3);  // first scrape only: docker0, eth0, lo
+  EXPECT_EQ(h.source->stat_values_calls, 3);
+  EXPECT_EQ(h.source->driver_info_calls, 3);  // docker0, eth0, lo; eth0's again from the next scrape
   EXPECT_EQ(Value(after, "node_ethtool_received_drops", {{"device", "eth0"}}), 77);
   EXPECT_EQ(Value(after, "node_ethtool_bw_in_allowance_exceeded", {{"device", "eth0"}}), 1834);
+
+  // Fewer stats (queues removed): the same.
+  s.names.erase(s.names.begin(), s.names.begin() + 2);
+  s.values.erase(s.values.begin(), s.values.begin() + 2);
+  MetricSet fewer;
+  h.collector->Collect(fewer);
+  EXPECT_EQ(h.source->stat_names_calls, 3);
+  EXPECT_EQ(h.source->stat_count_calls, 3);
+  EXPECT_EQ(h.source->driver_info_calls, 4);
+  EXPECT_EQ(Value(fewer, "node_ethtool_received_drops", {{"device", "eth0"}}), -12345.678);
+  EXPECT_EQ(Value(fewer, "node_ethtool_bw_in_allowance_exceeded", {{"device", "eth0"}}), 1834);
+  MetricSet steady;
+  h.collector->Collect(steady);
+  EXPECT_EQ(h.source->stat_names_calls, 3);
+  EXPECT_EQ(testing::Serialize(steady), testing::Serialize(fewer));
+}
+
+// An interface that goes away and comes back under the same name (driver
+// rebound, a new ifindex) gets a new sysfs entry: everything is fetched again.
+TEST(EthtoolCollector, RecreatedInterfaceIsFetchedAgain) {
+  TempDir sys;
+  sys.Write("sys/class/net/eth0/operstate", "up\n");
+  auto h = Make(FixturePaths(sys.path()), FixturePath("ethtool/ethtool"));
+  MetricSet first;
+  h.collector->Collect(first);
+  MetricSet second;
+  h.collector->Collect(second);
+  EXPECT_EQ(h.source->driver_info_calls, 1);
+  EXPECT_EQ(h.source->stat_count_calls, 1);
+  EXPECT_EQ(h.source->stat_names_calls, 1);
+  // Keep the old directory (and so its inode number) alive elsewhere.
+  std::filesystem::rename(sys.path() + "/sys/class/net/eth0", sys.path() + "/eth0.old");
+  sys.Write("sys/class/net/eth0/operstate", "up\n");
+  MetricSet third;
+  h.collector->Collect(third);
+  EXPECT_EQ(h.source->driver_info_calls, 2);
+  EXPECT_EQ(h.source->stat_count_calls, 2);
+  EXPECT_EQ(h.source->stat_names_calls, 2);
+  EXPECT_EQ(testing::Serialize(third), testing::Serialize(first));
 }
 
 TEST(EthtoolCollector, NewDeviceOnRescanAndFilters) {
@@ -632,6 +676,11 @@ TEST(EthtoolCollector, LiveHost) {
     std::vector<uint64_t> values;
     ASSERT_EQ(source->StatValues(physical, count, values), 0);
     EXPECT_EQ(values.size(), count);
+    // Asked with a stale, smaller count (as after ethtool -L), GSTATS still
+    // gives every value (past 64 through the guard page and a second call).
+    std::vector<uint64_t> again;
+    ASSERT_EQ(source->StatValues(physical, 0, again), 0);
+    EXPECT_EQ(again.size(), count);
   }
 
   EthtoolOptions all;

@@ -3,12 +3,18 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <linux/fuse.h>
+#include <poll.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <iostream>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -183,10 +189,16 @@ TEST(FilesystemCollector, FollowsMountTableChanges) {
   auto fake = std::make_shared<FakeStatfs>();
   FilesystemOptions options;
   options.statfs = [fake](const std::string& p, struct statfs* s) { return (*fake)(p, s); };
+  auto reads = std::make_shared<int>(0);
+  options.on_mountinfo_read = [reads] { ++*reads; };
   auto collector = NewFilesystemCollector(testing::FixturePaths(dir.path()), options);
   MetricSet before;
   collector->Collect(before);
   EXPECT_EQ(SampleCount(before, "node_filesystem_size_bytes"), 1u);
+  // A fixture file raises no change event: it is read every scrape.
+  MetricSet again;
+  collector->Collect(again);
+  EXPECT_EQ(*reads, 2);
   dir.Write("proc/1/mountinfo",
             "28 1 259:1 / / rw,relatime - ext4 /dev/root rw\n"
             "70 28 259:5 / /data ro,noatime - xfs /dev/nvme1n1 rw\n");
@@ -194,6 +206,149 @@ TEST(FilesystemCollector, FollowsMountTableChanges) {
   collector->Collect(after);
   EXPECT_EQ(SampleCount(after, "node_filesystem_size_bytes"), 2u);
   EXPECT_EQ(Value(after, "node_filesystem_readonly", FsLabels("/dev/nvme1n1", "xfs", "/data")), 1);
+  EXPECT_EQ(*reads, 3);
+}
+
+// ---------------------------------------------------------------------------
+// The live mount table: mounts made and removed in a private mount namespace
+// (the test runs itself again under `unshare -m`, as root) must show in the
+// next scrape, while a scrape with no change reads nothing.
+
+constexpr const char* kMountNsChildEnv = "NODE_AGENT_TEST_IN_MOUNT_NS";
+
+// Runs the current test again in a new private mount namespace; false (with
+// `why`) when that cannot be done here.
+bool RunInMountNamespace(std::string* why, std::string* output) {
+  if (::geteuid() != 0) {
+    *why = "needs root for unshare -m";
+    return false;
+  }
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string cmd = std::string(kMountNsChildEnv) +
+                    "=1 unshare -m --propagation private /proc/" + std::to_string(::getpid()) +
+                    "/exe --gtest_filter=" + info->test_suite_name() + "." + info->name() + " 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) {
+    *why = "popen failed";
+    return false;
+  }
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) output->append(buf, n);
+  int status = ::pclose(p);
+  if (output->find("[  SKIPPED ]") != std::string::npos || output->find("unshare failed") != std::string::npos) {
+    *why = "could not run in a new mount namespace:\n" + *output;
+    return false;
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) *output += "\n(exit status " + std::to_string(status) + ")";
+  return true;
+}
+
+// fspick(2) + fsconfig(2): make a superblock read-only without a remount of
+// the mount, the way the kernel does for errors=remount-ro: no mount event.
+int ReconfigureReadOnly(const std::string& path) {
+#if defined(SYS_fspick) && defined(SYS_fsconfig)
+  constexpr unsigned kFsconfigSetFlag = 0, kFsconfigCmdReconfigure = 7;  // <linux/mount.h>
+  int fd = static_cast<int>(::syscall(SYS_fspick, AT_FDCWD, path.c_str(), 0));
+  if (fd < 0) return errno;
+  int err = 0;
+  if (::syscall(SYS_fsconfig, fd, kFsconfigSetFlag, "ro", nullptr, 0) != 0 ||
+      ::syscall(SYS_fsconfig, fd, kFsconfigCmdReconfigure, nullptr, nullptr, 0) != 0) {
+    err = errno;
+  }
+  ::close(fd);
+  return err;
+#else
+  (void)path;
+  return ENOSYS;
+#endif
+}
+
+// Whether the kernel flagged a change on the open mountinfo `fd` (and clears it).
+bool MountEventPending(int fd) {
+  pollfd p{fd, POLLPRI, 0};
+  return ::poll(&p, 1, 0) > 0 && (p.revents & POLLPRI);
+}
+
+TEST(FilesystemCollector, LiveMountTableIsReadOnlyWhenItChanges) {
+  if (!std::getenv(kMountNsChildEnv)) {
+    std::string why, output;
+    if (!RunInMountNamespace(&why, &output)) GTEST_SKIP() << why;
+    EXPECT_NE(output.find("[  PASSED  ] 1 test"), std::string::npos) << output;
+    return;
+  }
+  // In the private namespace now.
+  TempDir dir;
+  std::string mnt = dir.path() + "/mnt";
+  std::filesystem::create_directories(mnt);
+  std::filesystem::create_directories(dir.path() + "/proc/1");
+  std::filesystem::create_symlink("/proc/self/mountinfo", dir.path() + "/proc/1/mountinfo");
+  Paths paths;
+  paths.procfs = dir.path() + "/proc";
+  FilesystemOptions options;
+  options.mount_points_exclude.clear();
+  options.mount_points_include = "^" + dir.path() + "/";
+  auto reads = std::make_shared<int>(0);
+  options.on_mountinfo_read = [reads] { ++*reads; };
+  auto collector = NewFilesystemCollector(paths, options);
+  auto tmpfs = FsLabels("nodeagenttest", "tmpfs", mnt);
+
+  MetricSet none;
+  collector->Collect(none);
+  EXPECT_EQ(SampleCount(none, "node_filesystem_size_bytes"), 0u);
+  EXPECT_EQ(*reads, 1);
+  MetricSet unchanged;
+  collector->Collect(unchanged);
+  EXPECT_EQ(*reads, 1) << "a scrape with no mount table change read mountinfo";
+
+  ASSERT_EQ(::mount("nodeagenttest", mnt.c_str(), "tmpfs", 0, "size=1m"), 0) << std::strerror(errno);
+  MetricSet mounted;
+  collector->Collect(mounted);
+  EXPECT_EQ(*reads, 2);
+  EXPECT_EQ(Value(mounted, "node_filesystem_device_error", tmpfs), 0) << testing::Serialize(mounted);
+  EXPECT_EQ(Value(mounted, "node_filesystem_size_bytes", tmpfs), 1024.0 * 1024);
+  EXPECT_EQ(Value(mounted, "node_filesystem_readonly", tmpfs), 0);
+  MetricSet again;
+  collector->Collect(again);
+  EXPECT_EQ(*reads, 2);
+  EXPECT_EQ(testing::Serialize(again), testing::Serialize(mounted));
+
+  // A remount is an event too.
+  ASSERT_EQ(::mount(nullptr, mnt.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr), 0)
+      << std::strerror(errno);
+  MetricSet remounted;
+  collector->Collect(remounted);
+  EXPECT_EQ(*reads, 3);
+  EXPECT_EQ(Value(remounted, "node_filesystem_readonly", tmpfs), 1);
+  ASSERT_EQ(::mount(nullptr, mnt.c_str(), nullptr, MS_REMOUNT | MS_BIND, nullptr), 0) << std::strerror(errno);
+  MetricSet rw;
+  collector->Collect(rw);
+  EXPECT_EQ(Value(rw, "node_filesystem_readonly", tmpfs), 0);
+  const int reads_rw = *reads;
+
+  // The superblock turned read-only without a mount event: statfs's
+  // ST_RDONLY disagrees with the table, which is read again.
+  int watch = ::open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(watch, 0);
+  if (int err = ReconfigureReadOnly(mnt); err != 0) {
+    std::cout << "fsconfig reconfigure not available (" << std::strerror(err) << "): skipping that part\n";
+  } else {
+    std::cout << "mount event on fsconfig reconfigure: " << MountEventPending(watch) << "\n";
+    MetricSet sb_ro;
+    collector->Collect(sb_ro);
+    EXPECT_EQ(*reads, reads_rw + 1);
+    EXPECT_EQ(Value(sb_ro, "node_filesystem_readonly", tmpfs), 1) << testing::Serialize(sb_ro);
+    MetricSet settled;
+    collector->Collect(settled);
+    EXPECT_EQ(*reads, reads_rw + 1) << "table and statfs agree again: no more reads";
+  }
+  ::close(watch);
+
+  ASSERT_EQ(::umount2(mnt.c_str(), MNT_DETACH), 0) << std::strerror(errno);
+  MetricSet gone;
+  collector->Collect(gone);
+  EXPECT_EQ(SampleCount(gone, "node_filesystem_size_bytes"), 0u);
+  EXPECT_EQ(Value(gone, "node_filesystem_device_error", tmpfs), -12345.678);
 }
 
 TEST(FilesystemCollector, MissingMountinfoFailsTheCollector) {
@@ -298,7 +453,7 @@ TEST(FilesystemCollector, AllWorkersStuckStillServesOtherMounts) {
   blocking->blocked_suffix = "/mnt/data";
   FilesystemOptions options;
   options.mount_timeout = 100ms;
-  options.stat_workers = 1;  // the only worker gets stuck; a replacement takes over
+  options.stat_workers = 1;  // the worker gets stuck; a replacement takes over the rest
   options.statfs = [blocking](const std::string& p, struct statfs* s) { return (*blocking)(p, s); };
   auto collector = NewFilesystemCollector(paths, options);
   MetricSet set;
