@@ -2,19 +2,16 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
-#include <linux/futex.h>
 #include <linux/magic.h>
 #include <poll.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
-#include <sys/syscall.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
-#include <atomic>
-#include <climits>
+#include <condition_variable>
 #include <cstring>
 #include <mutex>
 #include <set>
@@ -115,44 +112,17 @@ struct StatBatch {
 // Shared by the collector and its worker threads; the threads are detached
 // and hold it (and their batch) by shared_ptr, so a thread stuck in statfs
 // may outlive the collector safely.
-//
-// The two sides wait on futexes rather than condition variables: a thread
-// woken from pthread_cond_wait takes the mutex back in its contended state,
-// so each hand-off cost an extra futex wake on unlock. Waiting with `mu`
-// released, on a sequence word read under it, takes two futex calls per
-// side and loses no wake-up (a word changed since it was read makes the
-// wait return at once).
 struct StatPool {
   std::mutex mu;
-  std::atomic<uint32_t> work_seq{0};  // bumped when `pending` is set, and on stop
-  std::atomic<uint32_t> done_seq{0};  // bumped when a batch is done
+  std::condition_variable work_cv;
+  std::condition_variable done_cv;
   std::shared_ptr<StatBatch> pending;  // a batch waiting for a worker
   // Mount points whose statfs has timed out and not returned yet.
   std::set<std::string> stuck;
-  int idle = 0;                    // workers waiting for a batch
-  bool collector_waiting = false;  // the collector waits on done_seq
+  int idle = 0;  // workers waiting for a batch
   bool stopping = false;
   StatfsFunction statfs;
 };
-
-static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t) && std::atomic<uint32_t>::is_always_lock_free);
-
-// Sleeps while `word` is `expected`, until woken or `deadline` (absolute,
-// CLOCK_MONOTONIC, which steady_clock is; null: no limit).
-void FutexWait(std::atomic<uint32_t>& word, uint32_t expected, const timespec* deadline) {
-  ::syscall(SYS_futex, reinterpret_cast<uint32_t*>(&word), FUTEX_WAIT_BITSET_PRIVATE, expected, deadline, nullptr,
-            FUTEX_BITSET_MATCH_ANY);
-}
-
-void FutexWake(std::atomic<uint32_t>& word, int waiters) {
-  ::syscall(SYS_futex, reinterpret_cast<uint32_t*>(&word), FUTEX_WAKE_PRIVATE, waiters, nullptr, nullptr, 0);
-}
-
-timespec MonotonicTimespec(std::chrono::steady_clock::time_point t) {
-  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
-  if (ns < 0) ns = 0;
-  return timespec{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
-}
 
 // Serves `batch` from its next item, with pool.mu held (released around each
 // statfs). False when the collector abandoned this thread in a blocked call.
@@ -184,26 +154,20 @@ bool RunBatch(StatPool& pool, StatBatch& batch, std::unique_lock<std::mutex>& lo
     item.buf = buf;
   }
   batch.done = true;
-  pool.done_seq.fetch_add(1);
-  if (pool.collector_waiting) {
-    lock.unlock();
-    FutexWake(pool.done_seq, INT_MAX);
-    lock.lock();
-  }
+  // Wake the collector with the mutex released, so that it does not wake
+  // only to block on it (a futex wait and wake more per scrape).
+  lock.unlock();
+  pool.done_cv.notify_all();
+  lock.lock();
   return true;
 }
 
 void WorkerLoop(std::shared_ptr<StatPool> pool) {
   std::unique_lock<std::mutex> lock(pool->mu);
   for (;;) {
-    while (!pool->stopping && !pool->pending) {
-      const uint32_t seq = pool->work_seq.load();
-      ++pool->idle;
-      lock.unlock();
-      FutexWait(pool->work_seq, seq, nullptr);
-      lock.lock();
-      --pool->idle;
-    }
+    ++pool->idle;
+    pool->work_cv.wait(lock, [&] { return pool->stopping || pool->pending; });
+    --pool->idle;
     if (pool->stopping) return;
     auto batch = std::move(pool->pending);
     pool->pending.reset();
@@ -217,10 +181,9 @@ void WorkerLoop(std::shared_ptr<StatPool> pool) {
 void HandOff(const std::shared_ptr<StatPool>& pool, std::shared_ptr<StatBatch> batch,
              std::unique_lock<std::mutex>& lock) {
   pool->pending = std::move(batch);
-  pool->work_seq.fetch_add(1);
   if (pool->idle > 0) {
     lock.unlock();
-    FutexWake(pool->work_seq, 1);
+    pool->work_cv.notify_one();
     lock.lock();
   } else {
     std::thread(WorkerLoop, pool).detach();
@@ -300,12 +263,9 @@ class FilesystemCollector : public Collector {
   }
 
   ~FilesystemCollector() override {
-    {
-      std::lock_guard<std::mutex> lock(pool_->mu);
-      pool_->stopping = true;
-      pool_->work_seq.fetch_add(1);
-    }
-    FutexWake(pool_->work_seq, INT_MAX);
+    std::lock_guard<std::mutex> lock(pool_->mu);
+    pool_->stopping = true;
+    pool_->work_cv.notify_all();
   }
 
   void Collect(MetricSet& out) override {
@@ -495,25 +455,16 @@ class FilesystemCollector : public Collector {
     if (any) {
       HandOff(pool_, batch, lock);
       const auto timeout = options_.mount_timeout;
-      auto wait_until = [&](std::chrono::steady_clock::time_point deadline) {
-        const uint32_t seq = pool.done_seq.load();
-        pool.collector_waiting = true;
-        lock.unlock();
-        const timespec ts = MonotonicTimespec(deadline);
-        FutexWait(pool.done_seq, seq, &ts);
-        lock.lock();
-        pool.collector_waiting = false;
-      };
       while (!batch->done) {
         auto now = std::chrono::steady_clock::now();
         if (batch->running == StatBatch::kNone) {
           // Not picked up yet.
-          wait_until(now + timeout);
+          pool.done_cv.wait_until(lock, now + timeout);
           continue;
         }
         auto deadline = batch->started + timeout;
         if (deadline > now) {
-          wait_until(deadline);
+          pool.done_cv.wait_until(lock, deadline);
           continue;
         }
         // Stuck: report it, remember it, and give the rest of the batch to
