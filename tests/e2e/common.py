@@ -103,7 +103,11 @@ def start_agent(*args, port=None, ssl_context=None, headers=None, env=None):
     if not any(a.startswith('--ray.sd-file') for a in args):
         argv.append('--ray.sd-file=')
     p = Process(argv, env=env)
-    wait_http(port, proc=p, ssl_context=ssl_context, headers=headers)
+    try:
+        wait_http(port, proc=p, ssl_context=ssl_context, headers=headers)
+    except BaseException:
+        p.stop()  # the caller never gets it to stop: no agent left behind
+        raise
     return p, port
 
 

@@ -246,6 +246,133 @@ scrape_configs:
         self.assertTrue(result and result[0]['value'][1] == '1', result)
 
 
+def s_client(port, *args):
+    """One handshake with the openssl CLI: (ok, {'Protocol version': ..., 'Ciphersuite': ...,
+    'Signature type': ..., 'Server Temp Key': ...})."""
+    r = subprocess.run([OPENSSL, 's_client', '-connect', f'127.0.0.1:{port}', '-brief', *args],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+    fields = dict(line.split(': ', 1) for line in r.stderr.splitlines() if ': ' in line)
+    return r.returncode == 0 and 'CONNECTION ESTABLISHED' in r.stderr, fields
+
+
+@unittest.skipUnless(OPENSSL, 'openssl is not installed')
+class TlsFeaturesTest(unittest.TestCase):
+    """What exporter-toolkit's tls_server_config offers, handshake by handshake: the
+    versions, each cipher suite name, each curve, RSA/ECDSA/Ed25519 keys, inline PEM.
+    (The static binary links its own minimal OpenSSL: this is what it must keep.)"""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix='e2e-tls-')
+        make_pki(cls.dir)
+        for name, alg in (('p256', ['ec', '-pkeyopt', 'ec_paramgen_curve:P-256']),
+                          ('p384', ['ec', '-pkeyopt', 'ec_paramgen_curve:P-384']),
+                          ('ed25519', ['ed25519'])):
+            openssl('req', '-newkey', *alg, '-nodes', '-subj', f'/CN={name}', '-keyout', f'{name}.key',
+                    '-out', f'{name}.csr', cwd=cls.dir)
+            openssl('x509', '-req', '-in', f'{name}.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
+                    '-days', '2', '-extfile', 'server.ext', '-out', f'{name}.crt', cwd=cls.dir)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def start(self, tls_lines, cert='server'):
+        path = os.path.join(self.dir, f'web-{len(os.listdir(self.dir))}.yml')
+        with open(path, 'w') as f:
+            f.write(f'tls_server_config:\n  cert_file: {cert}.crt\n  key_file: {cert}.key\n'
+                    + ''.join(f'  {line}\n' for line in tls_lines))
+        ctx = client_context(self.dir)
+        ctx.set_ciphers('ALL:@SECLEVEL=0')  # Python's default refuses the RSA-key-exchange and SHA-1 suites
+        agent, port = start_agent('--collector.disable-defaults', f'--web.config.file={path}', ssl_context=ctx)
+        self.addCleanup(agent.stop)
+        return port
+
+    def test_versions(self):
+        port = self.start([])  # exporter-toolkit's defaults: TLS 1.2 to 1.3
+        for flag, version in (('-tls1_2', 'TLSv1.2'), ('-tls1_3', 'TLSv1.3')):
+            ok, f = s_client(port, flag)
+            self.assertTrue(ok, flag)
+            self.assertEqual(f['Protocol version'], version)
+        port = self.start(['min_version: TLS13'])
+        self.assertFalse(s_client(port, '-tls1_2')[0])
+        self.assertTrue(s_client(port, '-tls1_3')[0])
+        port = self.start(['max_version: TLS12'])
+        self.assertFalse(s_client(port, '-tls1_3')[0])
+        self.assertTrue(s_client(port, '-tls1_2')[0])
+        # Accepted as exporter-toolkit accepts them; TLS 1.2 still works.
+        for v in ('TLS10', 'TLS11'):
+            self.assertTrue(s_client(self.start([f'min_version: {v}']), '-tls1_2')[0], v)
+
+    def test_each_tls12_cipher_suite(self):
+        # exporter-toolkit's (Go's) name -> OpenSSL's, and the key type it needs.
+        suites = {
+            'TLS_RSA_WITH_AES_128_CBC_SHA': ('AES128-SHA', 'server'),
+            'TLS_RSA_WITH_AES_256_CBC_SHA': ('AES256-SHA', 'server'),
+            'TLS_RSA_WITH_AES_128_GCM_SHA256': ('AES128-GCM-SHA256', 'server'),
+            'TLS_RSA_WITH_AES_256_GCM_SHA384': ('AES256-GCM-SHA384', 'server'),
+            'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA': ('ECDHE-RSA-AES128-SHA', 'server'),
+            'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA': ('ECDHE-RSA-AES256-SHA', 'server'),
+            'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256': ('ECDHE-RSA-AES128-GCM-SHA256', 'server'),
+            'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384': ('ECDHE-RSA-AES256-GCM-SHA384', 'server'),
+            'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA': ('ECDHE-ECDSA-AES128-SHA', 'p256'),
+            'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA': ('ECDHE-ECDSA-AES256-SHA', 'p256'),
+            'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256': ('ECDHE-ECDSA-AES128-GCM-SHA256', 'p256'),
+            'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384': ('ECDHE-ECDSA-AES256-GCM-SHA384', 'p256'),
+        }
+        for go_name, (name, cert) in suites.items():
+            with self.subTest(go_name):
+                port = self.start([f'cipher_suites: [{go_name}]', 'max_version: TLS12'], cert=cert)
+                # The client offers everything (level 0: the plain-RSA and SHA-1 suites too).
+                ok, f = s_client(port, '-tls1_2', '-cipher', 'ALL:@SECLEVEL=0')
+                self.assertTrue(ok)
+                self.assertEqual(f['Ciphersuite'], name)
+
+    def test_tls13_suites_and_key_types(self):
+        for cert, sig in (('server', 'RSA-PSS'), ('p256', 'ECDSA'), ('p384', 'ECDSA'), ('ed25519', 'ed25519')):
+            port = self.start([], cert=cert)
+            for suite in ('TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'):
+                with self.subTest(cert=cert, suite=suite):
+                    ok, f = s_client(port, '-tls1_3', '-ciphersuites', suite)
+                    self.assertTrue(ok)
+                    self.assertEqual((f['Ciphersuite'], f['Signature type']), (suite, sig))
+            if cert != 'ed25519':  # TLS 1.2 with the same key (Ed25519 there needs a client that offers it)
+                self.assertTrue(s_client(port, '-tls1_2')[0], cert)
+        # The scrape itself over TLS 1.3 with an Ed25519 certificate (Python's client).
+        port = self.start([], cert='ed25519')
+        self.assertEqual(get(port, ssl_context=client_context(self.dir))[0].status, 200)
+
+    def test_each_curve(self):
+        curves = {'CurveP256': 'ECDH, prime256v1, 256 bits', 'CurveP384': 'ECDH, secp384r1, 384 bits',
+                  'CurveP521': 'ECDH, secp521r1, 521 bits', 'X25519': 'X25519, 253 bits'}
+        for go_name, temp_key in curves.items():
+            port = self.start([f'curve_preferences: [{go_name}]'])
+            for flag in ('-tls1_2', '-tls1_3'):
+                with self.subTest(go_name, version=flag):
+                    ok, f = s_client(port, flag, '-groups', 'X25519:P-256:P-384:P-521')
+                    self.assertTrue(ok)
+                    self.assertEqual(f['Server Temp Key'], temp_key)
+
+    def test_inline_cert_key_and_client_ca(self):
+        def pem(name):
+            with open(os.path.join(self.dir, name)) as f:
+                return f.read()
+
+        def block(text):
+            return '|\n' + ''.join(f'    {line}\n' for line in text.splitlines())
+        path = os.path.join(self.dir, 'inline.yml')
+        with open(path, 'w') as f:
+            f.write(f'tls_server_config:\n  cert: {block(pem("p384.crt"))}  key: {block(pem("p384.key"))}'
+                    f'  client_ca: {block(pem("ca.crt"))}  client_auth_type: RequireAndVerifyClientCert\n')
+        with_cert = client_context(self.dir, cert='client')
+        agent, port = start_agent('--collector.disable-defaults', f'--web.config.file={path}',
+                                  ssl_context=with_cert)
+        self.addCleanup(agent.stop)
+        self.assertEqual(get(port, ssl_context=with_cert)[0].status, 200)
+        with self.assertRaises((ssl.SSLError, ConnectionError)):
+            get(port, ssl_context=client_context(self.dir))
+
+
 class ServiceLifeTest(unittest.TestCase):
     def test_sigterm_exits_zero_and_notify_socket(self):
         d = tempfile.mkdtemp(prefix='e2e-notify-')
