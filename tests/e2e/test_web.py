@@ -259,7 +259,8 @@ def s_client(port, *args):
 class TlsFeaturesTest(unittest.TestCase):
     """What exporter-toolkit's tls_server_config offers, handshake by handshake: the
     versions, each cipher suite name, each curve, RSA/ECDSA/Ed25519 keys, inline PEM.
-    (The static binary links its own minimal OpenSSL: this is what it must keep.)"""
+    (What a smaller OpenSSL in the static binary would have to keep; NODE_AGENT_BINARY runs it
+    against that binary.)"""
 
     @classmethod
     def setUpClass(cls):
