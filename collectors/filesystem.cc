@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <condition_variable>
@@ -92,22 +93,28 @@ struct StatItem {
   std::string path;         // what is statted (under --path.rootfs)
   bool timed_out = false;   // reported with device_error "mountpoint timeout"
   bool abandoned = false;   // the collector stopped waiting for this call
+  bool running = false;     // a worker is in this statfs
+  std::chrono::steady_clock::time_point started;  // of the running call
   int err = 0;
   struct statfs buf {};
 };
 
-// One scrape's statfs calls, made in order by one worker thread: a single
-// hand-off (two futex wake-ups) per scrape instead of one per mount. When a
-// call blocks past the timeout, the collector abandons that worker and hands
-// the rest of the batch to a fresh one.
+// One scrape's statfs calls, taken in order by the workers serving the batch:
+// normally one worker and a single hand-off (two futex wake-ups) per scrape
+// instead of one per mount, as a local statfs takes microseconds. When a call
+// is slow (a network file system), another worker joins, up to
+// --collector.filesystem.stat-workers, so slow mounts are statted at once as
+// node_exporter's workers do. When a call blocks past the timeout, the
+// collector abandons that worker and, if calls are left, adds a fresh one.
 struct StatBatch {
-  static constexpr size_t kNone = static_cast<size_t>(-1);
   std::vector<StatItem> items;  // never resized once handed off
   size_t next = 0;              // first item no worker has taken yet
-  size_t running = kNone;       // the item whose statfs is in progress
-  std::chrono::steady_clock::time_point started;  // of `running`
-  bool done = false;
+  size_t finished = 0;          // items done, skipped or abandoned
+  int workers = 0;              // workers serving it, or asked to
 };
+
+// A statfs running this long has another worker take the next calls.
+constexpr auto kSlowStatfs = std::chrono::milliseconds(10);
 
 // Shared by the collector and its worker threads; the threads are detached
 // and hold it (and their batch) by shared_ptr, so a thread stuck in statfs
@@ -128,37 +135,40 @@ struct StatPool {
 // statfs). False when the collector abandoned this thread in a blocked call.
 bool RunBatch(StatPool& pool, StatBatch& batch, std::unique_lock<std::mutex>& lock) {
   while (batch.next < batch.items.size()) {
-    const size_t i = batch.next++;
-    StatItem& item = batch.items[i];
-    if (item.timed_out) continue;
+    StatItem& item = batch.items[batch.next++];
+    if (item.timed_out) continue;  // counted finished when the batch was made
     if (pool.stuck.count(item.mount_point)) {
       // An earlier call on this mount is still blocked: don't pile up threads on it.
       item.timed_out = true;
+      ++batch.finished;
       continue;
     }
-    batch.running = i;
-    batch.started = std::chrono::steady_clock::now();
+    item.running = true;
+    item.started = std::chrono::steady_clock::now();
     lock.unlock();
     struct statfs buf {};
     int err = pool.statfs(item.path, &buf);
     lock.lock();
+    item.running = false;
     if (item.abandoned) {
-      // The scrape gave up on this call and handed the batch to another
-      // worker; this thread only reports the recovery and ends.
+      // The scrape gave up on this call (and counted this worker out); this
+      // thread only reports the recovery and ends.
       pool.stuck.erase(item.mount_point);
       log::Info("mount point has recovered, monitoring will resume", {{"mountpoint", item.mount_point}});
       return false;
     }
-    batch.running = StatBatch::kNone;
     item.err = err;
     item.buf = buf;
+    ++batch.finished;
   }
-  batch.done = true;
-  // Wake the collector with the mutex released, so that it does not wake
-  // only to block on it (a futex wait and wake more per scrape).
-  lock.unlock();
-  pool.done_cv.notify_all();
-  lock.lock();
+  --batch.workers;
+  if (batch.finished == batch.items.size()) {
+    // Wake the collector with the mutex released, so that it does not wake
+    // only to block on it (a futex wait and wake more per scrape).
+    lock.unlock();
+    pool.done_cv.notify_all();
+    lock.lock();
+  }
   return true;
 }
 
@@ -175,12 +185,20 @@ void WorkerLoop(std::shared_ptr<StatPool> pool) {
   }
 }
 
-// Hands `batch` to an idle worker, or to a new one; the caller holds
-// pool->mu through `lock`, released while the worker is woken (so that it
-// does not wake only to block on the mutex).
-void HandOff(const std::shared_ptr<StatPool>& pool, std::shared_ptr<StatBatch> batch,
+// Has one more worker serve `batch`: an idle one, or a new thread. The caller
+// holds pool->mu through `lock`, released while the worker is woken (so that
+// it does not wake only to block on the mutex). False while an earlier
+// hand-off has not been picked up yet (pending holds one batch).
+bool HandOff(const std::shared_ptr<StatPool>& pool, const std::shared_ptr<StatBatch>& batch,
              std::unique_lock<std::mutex>& lock) {
-  pool->pending = std::move(batch);
+  if (pool->pending) {
+    // A finished earlier batch's extra worker, never picked up: drop it.
+    if (pool->pending->finished < pool->pending->items.size()) return false;
+    --pool->pending->workers;
+    pool->pending.reset();
+  }
+  pool->pending = batch;
+  ++batch->workers;
   if (pool->idle > 0) {
     lock.unlock();
     pool->work_cv.notify_one();
@@ -188,6 +206,7 @@ void HandOff(const std::shared_ptr<StatPool>& pool, std::shared_ptr<StatBatch> b
   } else {
     std::thread(WorkerLoop, pool).detach();
   }
+  return true;
 }
 
 // A mountinfo file kept open: the kernel's change event is per open file.
@@ -440,7 +459,6 @@ class FilesystemCollector : public Collector {
     auto batch = std::make_shared<StatBatch>();
     batch->items.resize(entries.size());
     std::unique_lock<std::mutex> lock(pool.mu);
-    bool any = false;
     for (size_t i = 0; i < entries.size(); ++i) {
       auto& item = batch->items[i];
       item.mount_point = entries[i].labels.mount_point;
@@ -448,36 +466,50 @@ class FilesystemCollector : public Collector {
       if (pool.stuck.count(item.mount_point)) {
         log::Debug("mount point is in an unresponsive state", {{"mountpoint", item.mount_point}});
         item.timed_out = true;
-      } else {
-        any = true;
+        ++batch->finished;
       }
     }
-    if (any) {
-      HandOff(pool_, batch, lock);
-      const auto timeout = options_.mount_timeout;
-      while (!batch->done) {
-        auto now = std::chrono::steady_clock::now();
-        if (batch->running == StatBatch::kNone) {
-          // Not picked up yet.
-          pool.done_cv.wait_until(lock, now + timeout);
+    const auto timeout = options_.mount_timeout;
+    const int max_workers = std::max(1, options_.stat_workers);
+    if (batch->finished < batch->items.size()) HandOff(pool_, batch, lock);
+    while (batch->finished < batch->items.size()) {
+      auto now = std::chrono::steady_clock::now();
+      // Wake at the next call's timeout, or when a call becomes slow enough
+      // for another worker to join; while no call runs, at the timeout.
+      auto wake = now + timeout;
+      int slow_calls = 0;
+      for (auto& item : batch->items) {
+        if (!item.running || item.abandoned) continue;
+        if (now >= item.started + timeout) {
+          // Stuck: report it, remember it, and count its worker out.
+          item.abandoned = true;
+          item.timed_out = true;
+          ++batch->finished;
+          --batch->workers;
+          pool.stuck.insert(item.mount_point);
+          log::Warn("mount point timed out, it is being labeled as stuck and will not be monitored",
+                    {{"mountpoint", item.mount_point}});
           continue;
         }
-        auto deadline = batch->started + timeout;
-        if (deadline > now) {
-          pool.done_cv.wait_until(lock, deadline);
-          continue;
+        wake = std::min(wake, item.started + timeout);
+        if (now >= item.started + kSlowStatfs) {
+          ++slow_calls;
+        } else {
+          wake = std::min(wake, item.started + kSlowStatfs);
         }
-        // Stuck: report it, remember it, and give the rest of the batch to
-        // a fresh worker in place of the blocked one.
-        auto& item = batch->items[batch->running];
-        item.abandoned = true;
-        item.timed_out = true;
-        pool.stuck.insert(item.mount_point);
-        log::Warn("mount point timed out, it is being labeled as stuck and will not be monitored",
-                  {{"mountpoint", item.mount_point}});
-        batch->running = StatBatch::kNone;
-        HandOff(pool_, batch, lock);
       }
+      if (batch->finished == batch->items.size()) break;
+      const bool calls_left = batch->next < batch->items.size();
+      // Calls not started yet and room for a worker: look again soon, in
+      // case the running ones turn slow.
+      if (calls_left && batch->workers < max_workers) wake = std::min(wake, now + kSlowStatfs);
+      // No worker left (each one blocked), or every worker is in a slow call.
+      const bool all_slow = slow_calls >= batch->workers && batch->workers < max_workers;
+      if (calls_left && (batch->workers == 0 || all_slow)) {
+        if (HandOff(pool_, batch, lock)) continue;
+        // The last hand-off is not picked up yet: wait (at most until `wake`).
+      }
+      pool.done_cv.wait_until(lock, wake);
     }
     for (size_t i = 0; i < entries.size(); ++i) entries[i].result = batch->items[i];
   }
@@ -544,8 +576,8 @@ void AddFilesystemFlags(CLI::App& app) {
                  "how long to wait for a mount to respond before marking it as stale")
       ->group("");
   app.add_option("--collector.filesystem.stat-workers", f.options.stat_workers,
-                 "accepted for node_exporter's command lines; a scrape's stat calls run one at a time on one "
-                 "worker thread")
+                 "Number of stat calls run at once when they are slow (network file systems); "
+                 "local ones run one after another on one worker thread")
       ->group("");
 }
 

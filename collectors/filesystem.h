@@ -65,9 +65,10 @@ struct FilesystemOptions {
   std::string fs_types_exclude = std::string(kDefFSTypesExcluded);
   std::string fs_types_include;
   std::chrono::nanoseconds mount_timeout = std::chrono::seconds(5);
-  // node_exporter's --collector.filesystem.stat-workers, accepted for its
-  // command lines: a scrape's statfs calls now run one at a time on one
-  // worker (a thread hand-off per mount cost more than the calls).
+  // node_exporter's --collector.filesystem.stat-workers: at most this many
+  // statfs calls at once. A scrape's calls start on one worker (a thread
+  // hand-off per mount cost more than local calls); another joins while
+  // every worker is in a call slower than 10 ms (network file systems).
   int stat_workers = 4;
   StatfsFunction statfs;  // null: statfs(2)
   // Called after each read of mountinfo (tests count them).

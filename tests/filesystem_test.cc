@@ -465,6 +465,51 @@ TEST(FilesystemCollector, AllWorkersStuckStillServesOtherMounts) {
   for (int i = 0; i < 100 && blocking->returned_blocked_calls.load() == 0; ++i) std::this_thread::sleep_for(10ms);
 }
 
+// A statfs that takes `delay` on every mount and records how many calls ran at once.
+struct SlowStatfs {
+  std::chrono::milliseconds delay{0};
+  std::atomic<int> in_flight{0};
+  std::atomic<int> max_in_flight{0};
+  std::atomic<int> calls{0};
+  FakeStatfs fake;
+  int operator()(const std::string& path, struct statfs* out) {
+    int now = ++in_flight;
+    for (int seen = max_in_flight.load(); now > seen && !max_in_flight.compare_exchange_weak(seen, now);) {
+    }
+    std::this_thread::sleep_for(delay);
+    --in_flight;
+    ++calls;
+    return fake(path, out);
+  }
+};
+
+// Slow mounts (network file systems) are statted several at once, up to
+// --collector.filesystem.stat-workers; fast ones one after another.
+TEST(FilesystemCollector, SlowMountsAreStattedConcurrently) {
+  auto paths = testing::FixturePaths(FixturePath("filesystem"));
+  auto fast = std::make_shared<SlowStatfs>();
+  FilesystemOptions fast_options;
+  fast_options.statfs = [fast](const std::string& p, struct statfs* s) { return (*fast)(p, s); };
+  MetricSet fast_set;
+  NewFilesystemCollector(paths, fast_options)->Collect(fast_set);
+  EXPECT_EQ(fast->max_in_flight.load(), 1) << "local-speed calls share one worker";
+  const int mounts = fast->calls.load();
+  ASSERT_GE(mounts, 4);
+
+  for (int workers : {1, 3}) {
+    auto slow = std::make_shared<SlowStatfs>();
+    slow->delay = 60ms;  // far past the 10 ms after which another worker joins
+    FilesystemOptions options;
+    options.stat_workers = workers;
+    options.statfs = [slow](const std::string& p, struct statfs* s) { return (*slow)(p, s); };
+    MetricSet set;
+    NewFilesystemCollector(paths, options)->Collect(set);
+    EXPECT_EQ(slow->calls.load(), mounts) << workers;
+    EXPECT_EQ(SampleCount(set, "node_filesystem_size_bytes"), SampleCount(fast_set, "node_filesystem_size_bytes"));
+    EXPECT_EQ(slow->max_in_flight.load(), workers) << "stat-workers " << workers;
+  }
+}
+
 // ---------------------------------------------------------------------------
 // A real stuck mount: a FUSE file system whose "daemon" is this test. Until
 // the test answers, the kernel blocks every statfs on it. Needs /dev/fuse and
