@@ -205,12 +205,6 @@ void AddNetClassMetrics(const NetClassIface& iface, bool ignore_invalid_speed, M
 
 namespace {
 
-template <typename T>
-T Load(const char* p) {  // netlink payloads are only 4-aligned
-  T v;
-  std::memcpy(&v, p, sizeof(T));
-  return v;
-}
 
 // The C string at the start of an attribute payload.
 std::string_view CString(std::string_view payload) {
@@ -237,7 +231,7 @@ std::string FormatHwAddr(std::string_view raw) {
 bool ParseLinkMessage(std::string_view msg, RtnlLinkAttrs& link) {
   constexpr size_t kAttrOff = NLMSG_LENGTH(sizeof(ifinfomsg));
   if (msg.size() < kAttrOff) return false;
-  auto ifi = Load<ifinfomsg>(msg.data() + NLMSG_HDRLEN);
+  auto ifi = LoadUnaligned<ifinfomsg>(msg.data() + NLMSG_HDRLEN);
   link.ifindex = ifi.ifi_index;
   link.type = ifi.ifi_type;
   link.flags = ifi.ifi_flags;
@@ -245,13 +239,13 @@ bool ParseLinkMessage(std::string_view msg, RtnlLinkAttrs& link) {
   std::string_view attrs = msg.substr(kAttrOff);
   // Padding shorter than an attribute header after the last one is ignored.
   while (attrs.size() >= sizeof(rtattr)) {
-    auto rta = Load<rtattr>(attrs.data());
+    auto rta = LoadUnaligned<rtattr>(attrs.data());
     if (rta.rta_len < sizeof(rtattr) || rta.rta_len > attrs.size()) return false;
     std::string_view p = attrs.substr(RTA_LENGTH(0), rta.rta_len - RTA_LENGTH(0));
     attrs.remove_prefix(std::min<size_t>(RTA_ALIGN(rta.rta_len), attrs.size()));
     auto u32 = [&](std::optional<uint32_t>& out) {
       if (p.size() < 4) ok = false;
-      else out = Load<uint32_t>(p.data());
+      else out = LoadUnaligned<uint32_t>(p.data());
     };
     auto u8 = [&](std::optional<uint8_t>& out) {
       if (p.empty()) ok = false;
@@ -281,18 +275,11 @@ bool ParseLinkMessage(std::string_view msg, RtnlLinkAttrs& link) {
 }  // namespace
 
 bool ParseRtnlLinkDump(std::string_view bytes, std::vector<RtnlLinkAttrs>& links) {
-  while (bytes.size() >= sizeof(nlmsghdr)) {
-    auto hdr = Load<nlmsghdr>(bytes.data());
-    if (hdr.nlmsg_len < sizeof(nlmsghdr) || hdr.nlmsg_len > bytes.size()) return false;
-    std::string_view msg = bytes.substr(0, hdr.nlmsg_len);
-    bytes.remove_prefix(std::min<size_t>(NLMSG_ALIGN(hdr.nlmsg_len), bytes.size()));
-    if (hdr.nlmsg_type == NLMSG_DONE) return true;
-    if (hdr.nlmsg_type == NLMSG_ERROR) return false;
-    if (hdr.nlmsg_type != RTM_NEWLINK) continue;
+  return ForEachLinkMessage(bytes, [&](std::string_view msg) {
     RtnlLinkAttrs& link = links.emplace_back();
     link.valid = ParseLinkMessage(msg, link);
-  }
-  return true;
+    return true;
+  });
 }
 
 uint32_t ApplyRtnlLinkAttrs(const RtnlLinkAttrs& l, NetClassIface& iface) {

@@ -154,42 +154,27 @@ std::vector<NetDevCounter> NetlinkCounters(const LinkStats& s, bool detailed) {
 
 namespace {
 
-// Reads a T from an unaligned position (netlink payloads are only 4-aligned).
-template <typename T>
-T Load(const char* p) {
-  T v;
-  std::memcpy(&v, p, sizeof(T));
-  return v;
-}
-
 // Widens a kernel stats struct of `width`-byte fields into `out`. Older
 // kernels send fewer fields (rx_nohandler came in 4.6): the rest stay 0.
 void CopyStats(std::string_view payload, size_t width, LinkStats& out) {
   size_t n = std::min<size_t>(payload.size() / width, LinkStats::kNumFields);
   for (size_t i = 0; i < n; ++i) {
     const char* p = payload.data() + i * width;
-    out.v[i] = width == 8 ? Load<uint64_t>(p) : Load<uint32_t>(p);
+    out.v[i] = width == 8 ? LoadUnaligned<uint64_t>(p) : LoadUnaligned<uint32_t>(p);
   }
 }
 
 }  // namespace
 
 bool ParseLinkDump(std::string_view bytes, std::vector<LinkStats>& links) {
-  while (bytes.size() >= sizeof(nlmsghdr)) {
-    auto hdr = Load<nlmsghdr>(bytes.data());
-    if (hdr.nlmsg_len < sizeof(nlmsghdr) || hdr.nlmsg_len > bytes.size()) return false;
-    std::string_view msg = bytes.substr(0, hdr.nlmsg_len);
-    bytes.remove_prefix(std::min<size_t>(NLMSG_ALIGN(hdr.nlmsg_len), bytes.size()));
-    if (hdr.nlmsg_type == NLMSG_DONE) return true;
-    if (hdr.nlmsg_type == NLMSG_ERROR) return false;
-    if (hdr.nlmsg_type != RTM_NEWLINK) continue;
+  return ForEachLinkMessage(bytes, [&](std::string_view msg) {
     size_t attr_off = NLMSG_LENGTH(NLMSG_ALIGN(sizeof(ifinfomsg)));
     if (msg.size() < attr_off) return false;
     LinkStats link;
     bool has_name = false, has64 = false, has32 = false;
     std::string_view stats32;
     for (std::string_view attrs = msg.substr(attr_off); attrs.size() >= sizeof(rtattr);) {
-      auto rta = Load<rtattr>(attrs.data());
+      auto rta = LoadUnaligned<rtattr>(attrs.data());
       if (rta.rta_len < sizeof(rtattr) || rta.rta_len > attrs.size()) break;
       std::string_view payload = attrs.substr(RTA_LENGTH(0), rta.rta_len - RTA_LENGTH(0));
       switch (rta.rta_type) {
@@ -212,8 +197,8 @@ bool ParseLinkDump(std::string_view bytes, std::vector<LinkStats>& links) {
     }
     if (!has64 && has32) CopyStats(stats32, 4, link);
     if (has_name && (has64 || has32)) links.push_back(std::move(link));
-  }
-  return true;
+    return true;
+  });
 }
 
 namespace {

@@ -2,11 +2,44 @@
 // collectors (each keeps its own socket between scrapes).
 #pragma once
 
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace node_agent {
+
+// Reads a T from an unaligned position (netlink payloads are only 4-aligned).
+template <typename T>
+T LoadUnaligned(const char* p) {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  return v;
+}
+
+// Calls on_link(message) for each RTM_NEWLINK message (header included) of a
+// dump's concatenated replies, skipping other message types. Returns false
+// for a malformed message length, an NLMSG_ERROR reply, or when on_link
+// returns false; true at NLMSG_DONE or the end of the bytes.
+template <typename OnLink>
+bool ForEachLinkMessage(std::string_view bytes, OnLink&& on_link) {
+  while (bytes.size() >= sizeof(nlmsghdr)) {
+    auto hdr = LoadUnaligned<nlmsghdr>(bytes.data());
+    if (hdr.nlmsg_len < sizeof(nlmsghdr) || hdr.nlmsg_len > bytes.size()) return false;
+    std::string_view msg = bytes.substr(0, hdr.nlmsg_len);
+    bytes.remove_prefix(std::min<size_t>(NLMSG_ALIGN(hdr.nlmsg_len), bytes.size()));
+    if (hdr.nlmsg_type == NLMSG_DONE) return true;
+    if (hdr.nlmsg_type == NLMSG_ERROR) return false;
+    if (hdr.nlmsg_type != RTM_NEWLINK) continue;
+    if (!on_link(msg)) return false;
+  }
+  return true;
+}
 
 class RtnlLinkDumper {
  public:
