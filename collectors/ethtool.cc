@@ -1,13 +1,11 @@
 #include "collectors/ethtool.h"
 
-#include <dirent.h>
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -506,12 +504,6 @@ void AddEthtoolFlags(CLI::App& app) {
       ->capture_default_str();
 }
 
-bool IsRegularFile(const std::string& dir, const dirent* entry) {
-  if (entry->d_type != DT_UNKNOWN) return entry->d_type == DT_REG;
-  struct stat st;
-  return lstat((dir + "/" + entry->d_name).c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
 std::string ErrnoName(int err) { return std::strerror(err); }
 
 class EthtoolCollector : public Collector {
@@ -577,22 +569,13 @@ class EthtoolCollector : public Collector {
 
   // Sorted device names, and the inode numbers of their entries.
   int ListDevices(std::vector<std::string>& names, std::vector<ino_t>& inodes) {
-    DIR* dir = opendir(net_class_.c_str());
-    if (!dir) return errno;
-    std::vector<std::pair<std::string, ino_t>> entries;
-    while (const dirent* e = readdir(dir)) {
-      if (e->d_name[0] == '.' && (e->d_name[1] == 0 || (e->d_name[1] == '.' && e->d_name[2] == 0))) continue;
-      // Plain files such as bonding_masters are not devices.
-      if (IsRegularFile(net_class_, e)) continue;
-      entries.emplace_back(e->d_name, e->d_ino);
-    }
-    closedir(dir);
-    std::sort(entries.begin(), entries.end());
-    names.reserve(entries.size());
-    inodes.reserve(entries.size());
-    for (auto& [name, ino] : entries) {
-      names.push_back(std::move(name));
-      inodes.push_back(ino);
+    if (int err = net_class_dir_.List(entries_); err != 0) return err;
+    names.reserve(entries_.size());
+    inodes.reserve(entries_.size());
+    for (auto& e : entries_) {
+      if (e.type == DT_REG) continue;  // plain files such as bonding_masters are not devices
+      names.push_back(std::move(e.name));
+      inodes.push_back(e.ino);
     }
     return 0;
   }
@@ -698,6 +681,9 @@ class EthtoolCollector : public Collector {
   }
 
   std::string net_class_;
+  // Kept open on a mounted sysfs, whose class/net is never replaced.
+  DirLister net_class_dir_{net_class_, IsSysfsMount(net_class_)};
+  std::vector<DirEntry> entries_;
   DeviceFilter filter_;
   std::regex include_;
   std::unique_ptr<EthtoolSource> source_;

@@ -2,12 +2,9 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
-#include <linux/magic.h>
 #include <poll.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -87,16 +84,21 @@ namespace {
 
 constexpr std::string_view kTimeoutError = "mountpoint timeout";
 
+// What a scrape reports of one mount's statfs.
+struct StatResult {
+  bool timed_out = false;  // reported with device_error "mountpoint timeout"
+  int err = 0;
+  struct statfs buf {};
+};
+
 // One mount's statfs in a scrape's batch.
 struct StatItem {
   std::string mount_point;  // the label value; the stuck-mount key
   std::string path;         // what is statted (under --path.rootfs)
-  bool timed_out = false;   // reported with device_error "mountpoint timeout"
   bool abandoned = false;   // the collector stopped waiting for this call
   bool running = false;     // a worker is in this statfs
   std::chrono::steady_clock::time_point started;  // of the running call
-  int err = 0;
-  struct statfs buf {};
+  StatResult result;
 };
 
 // One scrape's statfs calls, taken in order by the workers serving the batch:
@@ -136,10 +138,10 @@ struct StatPool {
 bool RunBatch(StatPool& pool, StatBatch& batch, std::unique_lock<std::mutex>& lock) {
   while (batch.next < batch.items.size()) {
     StatItem& item = batch.items[batch.next++];
-    if (item.timed_out) continue;  // counted finished when the batch was made
+    if (item.result.timed_out) continue;  // counted finished when the batch was made
     if (pool.stuck.count(item.mount_point)) {
       // An earlier call on this mount is still blocked: don't pile up threads on it.
-      item.timed_out = true;
+      item.result.timed_out = true;
       ++batch.finished;
       continue;
     }
@@ -157,8 +159,8 @@ bool RunBatch(StatPool& pool, StatBatch& batch, std::unique_lock<std::mutex>& lo
       log::Info("mount point has recovered, monitoring will resume", {{"mountpoint", item.mount_point}});
       return false;
     }
-    item.err = err;
-    item.buf = buf;
+    item.result.err = err;
+    item.result.buf = buf;
     ++batch.finished;
   }
   --batch.workers;
@@ -207,55 +209,6 @@ bool HandOff(const std::shared_ptr<StatPool>& pool, const std::shared_ptr<StatBa
     std::thread(WorkerLoop, pool).detach();
   }
   return true;
-}
-
-// A mountinfo file kept open: the kernel's change event is per open file.
-class MountinfoFile {
- public:
-  explicit MountinfoFile(std::string path) : path_(std::move(path)) {}
-  ~MountinfoFile() { Close(); }
-  MountinfoFile(const MountinfoFile&) = delete;
-  MountinfoFile& operator=(const MountinfoFile&) = delete;
-
-  // Reads the whole file into `out` (opening it first if needed); 0 or an errno.
-  int Read(std::string& out) {
-    out.clear();
-    if (fd_ < 0) {
-      fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-      if (fd_ < 0) return errno;
-    }
-    char buf[16384];
-    for (off_t offset = 0;;) {
-      ssize_t n = ::pread(fd_, buf, sizeof buf, offset);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        int err = errno;
-        out.clear();
-        Close();
-        return err;
-      }
-      if (n == 0) return 0;  // seq_file reads may be short: only EOF ends it
-      out.append(buf, static_cast<size_t>(n));
-      offset += n;
-    }
-  }
-  int fd() const { return fd_; }
-
- private:
-  void Close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-  std::string path_;
-  int fd_ = -1;
-};
-
-// True when `fd` is a file of a real procfs, whose mountinfo raises
-// POLLPRI|POLLERR when the mount table changes (proc(5)). A fixture tree's
-// regular file never does: it is read every scrape.
-bool IsProcfs(int fd) {
-  struct statfs st {};
-  return fd >= 0 && ::fstatfs(fd, &st) == 0 && st.f_type == PROC_SUPER_MAGIC;
 }
 
 struct FsLabels {
@@ -320,12 +273,12 @@ class FilesystemCollector : public Collector {
     std::set<FsLabels> seen;
     std::set<std::pair<std::string, std::string>> seen_info;
     for (auto& e : entries) {
-      const auto& job = e.result;
+      const StatResult& job = e.result;
       if (job.timed_out) {
         e.labels.device_error = std::string(kTimeoutError);
       } else if (job.err != 0) {
         e.labels.device_error = GoErrnoString(job.err);
-        log::Debug("error on statfs() system call", {{"rootfs", job.path}, {"err", e.labels.device_error}});
+        log::Debug("error on statfs() system call", {{"rootfs", paths_.Root(e.labels.mount_point)}, {"err", e.labels.device_error}});
       }
       if (!seen.insert(e.labels).second) continue;
       const auto& l = e.labels;
@@ -363,7 +316,7 @@ class FilesystemCollector : public Collector {
   struct Entry {
     FsLabels labels;
     bool ro = false;
-    StatItem result;
+    StatResult result;
   };
 
   // fstab(5) escapes that node_exporter undoes (only these two).
@@ -391,23 +344,21 @@ class FilesystemCollector : public Collector {
   // when neither can be read.
   void LoadMountTable() {
     table_valid_ = false;
-    MountinfoFile* file = &root_mountinfo_;
+    table_file_ = &root_mountinfo_;
     int err = root_mountinfo_.Read(buf_);
     if (err == ENOENT) {
       // /proc/1 is hidden (hidepid): node_exporter falls back to self.
       log::Debug("reading root mounts failed, falling back to self mounts");
-      file = &self_mountinfo_;
+      table_file_ = &self_mountinfo_;
       err = self_mountinfo_.Read(buf_);
     }
     if (err != 0) {
-      mountinfo_fd_ = -1;  // closed: a descriptor of that number may be another file
       throw std::runtime_error(fmt::format("cannot read mountinfo under {}: {}", paths_.procfs, std::strerror(err)));
     }
-    if (file->fd() != mountinfo_fd_) {
-      // A newly opened file: is it one that can be polled?
-      mountinfo_fd_ = file->fd();
-      polling_ = IsProcfs(mountinfo_fd_);
-    }
+    // A real procfs's mountinfo raises POLLPRI|POLLERR when the mount table
+    // changes (proc(5)); a fixture tree's regular file never does and is
+    // read every scrape.
+    polling_ = IsProcfsMount(table_file_->path());
     // Parse and filter it again only when its text changed.
     if (buf_ != last_mountinfo_) {
       mounts_.clear();
@@ -439,7 +390,7 @@ class FilesystemCollector : public Collector {
   // Whether the kernel signalled a mount table change since the last read
   // (or poll) of the open mountinfo; an error counts as a change.
   bool MountTableChanged() const {
-    pollfd p{mountinfo_fd_, POLLPRI, 0};
+    pollfd p{table_file_->fd(), POLLPRI, 0};
     int n = ::poll(&p, 1, 0);
     return n < 0 || (n > 0 && (p.revents & (POLLPRI | POLLERR | POLLNVAL)) != 0);
   }
@@ -465,7 +416,7 @@ class FilesystemCollector : public Collector {
       item.path = paths_.Root(item.mount_point);
       if (pool.stuck.count(item.mount_point)) {
         log::Debug("mount point is in an unresponsive state", {{"mountpoint", item.mount_point}});
-        item.timed_out = true;
+        item.result.timed_out = true;
         ++batch->finished;
       }
     }
@@ -483,7 +434,7 @@ class FilesystemCollector : public Collector {
         if (now >= item.started + timeout) {
           // Stuck: report it, remember it, and count its worker out.
           item.abandoned = true;
-          item.timed_out = true;
+          item.result.timed_out = true;
           ++batch->finished;
           --batch->workers;
           pool.stuck.insert(item.mount_point);
@@ -511,18 +462,19 @@ class FilesystemCollector : public Collector {
       }
       pool.done_cv.wait_until(lock, wake);
     }
-    for (size_t i = 0; i < entries.size(); ++i) entries[i].result = batch->items[i];
+    for (size_t i = 0; i < entries.size(); ++i) entries[i].result = batch->items[i].result;
   }
 
   Paths paths_;
   FilesystemOptions options_;
   DeviceFilter mount_point_filter_;
   DeviceFilter fs_type_filter_;
-  MountinfoFile root_mountinfo_;
-  MountinfoFile self_mountinfo_;
-  int mountinfo_fd_ = -1;    // the open mountinfo last read
-  bool polling_ = false;     // mountinfo_fd_ signals changes (a real procfs)
-  bool table_valid_ = false; // mounts_ is the table as last read
+  // Kept open: the kernel's mount-table event is per open file.
+  CachedFile root_mountinfo_;
+  CachedFile self_mountinfo_;
+  CachedFile* table_file_ = nullptr;  // the mountinfo last read
+  bool polling_ = false;      // table_file_ signals changes (a real procfs)
+  bool table_valid_ = false;  // mounts_ is the table as last read
   std::string buf_;
   std::string last_mountinfo_;
   std::vector<Mount> mounts_;  // filtered mounts of last_mountinfo_

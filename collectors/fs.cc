@@ -2,7 +2,9 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -102,6 +104,58 @@ std::vector<std::string> ListDir(const std::string& path) {
   std::sort(names.begin(), names.end());
   return names;
 }
+
+DirLister::~DirLister() {
+  if (dir_) ::closedir(dir_);
+}
+
+int DirLister::List(std::vector<DirEntry>& entries) {
+  entries.clear();
+  if (dir_) {
+    ::rewinddir(dir_);
+  } else {
+    dir_ = ::opendir(path_.c_str());
+    if (!dir_) return errno;
+  }
+  int err = 0;
+  for (;;) {
+    errno = 0;
+    dirent* e = ::readdir(dir_);
+    if (!e) {
+      err = errno;  // 0 at the end of the directory
+      break;
+    }
+    std::string_view name = e->d_name;
+    if (name == "." || name == "..") continue;
+    unsigned char type = e->d_type;
+    if (type == DT_UNKNOWN) {
+      struct stat st;
+      if (::fstatat(::dirfd(dir_), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        type = S_ISREG(st.st_mode) ? DT_REG : S_ISDIR(st.st_mode) ? DT_DIR : DT_LNK;
+      }
+    }
+    entries.push_back({std::string(name), e->d_ino, type});
+  }
+  // A readdir error keeps what was listed (as a plain readdir loop does);
+  // the stream is reopened next time.
+  if (!keep_open_ || err != 0) {
+    ::closedir(dir_);
+    dir_ = nullptr;
+  }
+  std::sort(entries.begin(), entries.end(),
+            [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
+  return 0;
+}
+
+namespace {
+bool IsMountOfType(const std::string& path, long magic) {
+  struct statfs st;
+  return ::statfs(path.c_str(), &st) == 0 && static_cast<long>(st.f_type) == magic;
+}
+}  // namespace
+
+bool IsProcfsMount(const std::string& path) { return IsMountOfType(path, PROC_SUPER_MAGIC); }
+bool IsSysfsMount(const std::string& path) { return IsMountOfType(path, SYSFS_MAGIC); }
 
 size_t CountDirEntries(const std::string& path) {
   DIR* dir = ::opendir(path.c_str());

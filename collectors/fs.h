@@ -2,6 +2,9 @@
 // rooted at the --path.* flags, so any collector runs on a fixture tree.
 #pragma once
 
+#include <dirent.h>
+#include <sys/types.h>
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -42,6 +45,42 @@ std::optional<uint64_t> ReadUint(const std::string& path);
 std::vector<std::string> ListDir(const std::string& path);
 // The number of entries ListDir would return, without building the list.
 size_t CountDirEntries(const std::string& path);
+// A directory entry with what readdir gives for free: the inode number (a
+// sysfs entry gets a new one each time its device is registered) and the
+// type (DT_REG, DT_DIR, DT_LNK; looked up when the file system leaves it
+// DT_UNKNOWN).
+struct DirEntry {
+  std::string name;
+  ino_t ino;
+  unsigned char type;
+};
+
+// A directory listed every scrape. With `keep_open` (a mounted sysfs or
+// procfs, whose directories are not replaced) the stream stays open and is
+// rewound for the next listing, saving opendir's open and fstat and
+// closedir's close; otherwise (a fixture tree, which tests rebuild) it is
+// opened and closed each time. A stream that fails is reopened next time.
+class DirLister {
+ public:
+  DirLister(std::string path, bool keep_open) : path_(std::move(path)), keep_open_(keep_open) {}
+  DirLister(const DirLister&) = delete;
+  DirLister& operator=(const DirLister&) = delete;
+  ~DirLister();
+  // The entries, sorted by name, without "." and ".."; 0 or opendir's errno.
+  int List(std::vector<DirEntry>& entries);
+  const std::string& path() const { return path_; }
+  bool keep_open() const { return keep_open_; }
+
+ private:
+  std::string path_;
+  bool keep_open_;
+  DIR* dir_ = nullptr;
+};
+
+// Whether `path` is on a mounted procfs / sysfs (statfs's f_type), which
+// tells the live /proc and /sys from a fixture tree.
+bool IsProcfsMount(const std::string& path);
+bool IsSysfsMount(const std::string& path);
 bool Exists(const std::string& path);
 bool IsDir(const std::string& path);
 // The target of a symlink; nullopt when `path` is not a symlink.
@@ -66,6 +105,9 @@ class CachedFile {
   // Re-reads the whole file into `out`. Returns 0 or an errno.
   int Read(std::string& out);
   const std::string& path() const { return path_; }
+  // The open descriptor (-1 before the first read and after a failed one),
+  // e.g. to poll(2) a /proc/PID/mountinfo for mount table changes.
+  int fd() const { return fd_; }
 
  private:
   void Close();

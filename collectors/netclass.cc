@@ -6,7 +6,6 @@
 #include <linux/rtnetlink.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -199,12 +198,10 @@ void AddNetClassMetrics(const NetClassIface& iface, bool ignore_invalid_speed, M
   for (const PropDef& p : kPropsAfterSpeed) push(p);
 }
 
-
 // ---------------------------------------------------------------------------
 // rtnetlink
 
 namespace {
-
 
 // The C string at the start of an attribute payload.
 std::string_view CString(std::string_view payload) {
@@ -376,53 +373,6 @@ int ReadAt(int dirfd, std::string_view name, std::string& out) {
   return err;
 }
 
-struct DirEntry {
-  std::string name;
-  ino_t ino;
-  unsigned char type;
-};
-
-// Lists class/net with inode numbers and types (ListDir gives names only).
-// `kept`: a directory stream kept open between calls and rewound (a mounted
-// sysfs's class/net is never replaced), saving its open and close; null
-// opens and closes the directory each time, as a fixture tree may be rebuilt.
-int ReadEntries(const std::string& dir, std::vector<DirEntry>& entries, DIR** kept = nullptr) {
-  entries.clear();
-  DIR* d = kept ? *kept : nullptr;
-  if (d) {
-    ::rewinddir(d);
-  } else {
-    d = ::opendir(dir.c_str());
-    if (!d) return errno;
-    if (kept) *kept = d;
-  }
-  int err = 0;
-  for (;;) {
-    errno = 0;
-    dirent* e = ::readdir(d);
-    if (!e) {
-      err = errno;  // 0 at the end of the directory
-      break;
-    }
-    std::string_view name = e->d_name;
-    if (name == "." || name == "..") continue;
-    unsigned char type = e->d_type;
-    if (type == DT_UNKNOWN) {
-      struct stat st;
-      if (::fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-        type = S_ISREG(st.st_mode) ? DT_REG : S_ISDIR(st.st_mode) ? DT_DIR : DT_LNK;
-      }
-    }
-    entries.push_back({std::string(name), e->d_ino, type});
-  }
-  if (!kept || err != 0) {  // a failed stream is reopened next time
-    ::closedir(d);
-    if (kept) *kept = nullptr;
-  }
-  std::sort(entries.begin(), entries.end(),
-            [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
-  return 0;
-}
 
 // The attribute descriptors a collector may keep open when not told: a
 // quarter of the soft RLIMIT_NOFILE, at most 4096, so that hosts with
@@ -432,12 +382,6 @@ size_t DefaultFdBudget() {
   if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return 256;
   if (lim.rlim_cur == RLIM_INFINITY) return 4096;
   return std::min<size_t>(4096, static_cast<size_t>(lim.rlim_cur / 4));
-}
-
-bool IsSysfsMount(const std::string& path) {
-  struct statfs st;
-  constexpr long kSysfsMagic = 0x62656572;
-  return ::statfs(path.c_str(), &st) == 0 && static_cast<long>(st.f_type) == kSysfsMagic;
 }
 
 // Where the attributes come from. node_exporter reads every attribute file
@@ -462,17 +406,15 @@ class NetclassCollector : public Collector {
                                                : DefaultFdBudget()),
         dump_for_test_(options.dump_for_test) {
     using S = NetclassOptions::Source;
-    live_sysfs_ = IsSysfsMount(class_net_);
-    use_netlink_ = options.source == S::kNetlink || (options.source == S::kAuto && live_sysfs_);
+    use_netlink_ = options.source == S::kNetlink || (options.source == S::kAuto && class_net_dir_.keep_open());
   }
 
   ~NetclassCollector() override {
     for (auto& [name, dev] : devices_) Release(dev);
-    if (class_net_dir_) ::closedir(class_net_dir_);
   }
 
   void Collect(MetricSet& out) override {
-    int err = ReadEntries(class_net_, entries_, live_sysfs_ ? &class_net_dir_ : nullptr);
+    int err = class_net_dir_.List(entries_);
     if (err == ENOENT || err == EACCES || err == EPERM) {
       throw NoDataError(fmt::format("could not read {}: {}", class_net_, std::strerror(err)));
     }
@@ -544,8 +486,7 @@ class NetclassCollector : public Collector {
   // the two, or a sysfs mounted from another network namespace).
   bool DumpLinks(size_t devices) {
     // Link stats are not needed; kernels that honour the bit leave them out.
-    constexpr uint32_t kSkipStats = 1u << 3;  // RTEXT_FILTER_SKIP_STATS
-    int err = dump_for_test_ ? dump_for_test_(dump_) : dumper_.Dump(kSkipStats, dump_);
+    int err = dump_for_test_ ? dump_for_test_(dump_) : dumper_.Dump(RTEXT_FILTER_SKIP_STATS, dump_);
     if (err != 0) {
       log::WarnOnce("netclass-netlink", "netlink link dump failed, reading sysfs instead",
                     {{"collector", "netclass"}, {"err", std::strerror(err)}});
@@ -674,6 +615,8 @@ class NetclassCollector : public Collector {
   }
 
   std::string class_net_;
+  // Kept open on a mounted sysfs, whose class/net is never replaced.
+  DirLister class_net_dir_{class_net_, IsSysfsMount(class_net_)};
   std::regex ignored_;
   bool ignore_invalid_speed_;
   size_t fd_budget_;
@@ -682,9 +625,7 @@ class NetclassCollector : public Collector {
   std::map<std::string, Device, std::less<>> devices_;
   std::vector<DirEntry> entries_;
   std::string value_;
-  bool live_sysfs_ = false;
   bool use_netlink_ = false;
-  DIR* class_net_dir_ = nullptr;  // kept open on a live sysfs (see ReadEntries)
   std::function<int(std::string&)> dump_for_test_;
   RtnlLinkDumper dumper_;
   std::string dump_;

@@ -8,7 +8,6 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -228,12 +227,6 @@ class RtnlSocket {
 int NetlinkDumpLinks(std::vector<LinkStats>& links) {
   RtnlSocket socket;
   return socket.DumpLinks(links);
-}
-
-bool IsProcfsMount(const std::string& path) {
-  struct statfs st;
-  constexpr long kProcSuperMagic = 0x9fa0;
-  return ::statfs(path.c_str(), &st) == 0 && static_cast<long>(st.f_type) == kProcSuperMagic;
 }
 
 // ---------------------------------------------------------------------------

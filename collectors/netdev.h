@@ -79,9 +79,6 @@ std::string AddressScope(const std::string& address);
 // Dumps all links over rtnetlink (one RTM_GETLINK dump). Returns 0 or an errno.
 int NetlinkDumpLinks(std::vector<LinkStats>& links);
 
-// True when `path` is a mounted procfs (not a fixture directory).
-bool IsProcfsMount(const std::string& path);
-
 struct NetdevOptions {
   std::string device_include;  // --collector.netdev.device-include
   std::string device_exclude;  // --collector.netdev.device-exclude

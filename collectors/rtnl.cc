@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <string_view>
 
 namespace node_agent {
@@ -75,15 +74,13 @@ int RtnlLinkDumper::DumpOnce(uint32_t ext_mask, std::string& out) {
     // short) are skipped by sequence number.
     std::string_view scan(buf_.data(), static_cast<size_t>(n));
     while (scan.size() >= sizeof(nlmsghdr)) {
-      nlmsghdr hdr;
-      std::memcpy(&hdr, scan.data(), sizeof(hdr));
+      auto hdr = LoadUnaligned<nlmsghdr>(scan.data());
       if (hdr.nlmsg_len < sizeof(nlmsghdr) || hdr.nlmsg_len > scan.size()) return EPROTO;
       size_t step = std::min<size_t>(NLMSG_ALIGN(hdr.nlmsg_len), scan.size());
       if (hdr.nlmsg_seq == seq_) {
         if (hdr.nlmsg_type == NLMSG_ERROR) {
           if (hdr.nlmsg_len >= NLMSG_LENGTH(sizeof(nlmsgerr))) {
-            nlmsgerr e;
-            std::memcpy(&e, scan.data() + NLMSG_HDRLEN, sizeof(e));
+            auto e = LoadUnaligned<nlmsgerr>(scan.data() + NLMSG_HDRLEN);
             return e.error < 0 ? -e.error : EPROTO;
           }
           return EPROTO;

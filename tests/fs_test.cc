@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include "collectors/device_filter.h"
 #include "collectors/metrics.h"
@@ -19,6 +22,47 @@ TEST(Paths, JoinHandlesSlashes) {
   Paths p;
   p.sysfs = "/tmp/x/sys";
   EXPECT_EQ(p.Sys("class/hwmon"), "/tmp/x/sys/class/hwmon");
+}
+
+// A kept-open listing is rewound, so it sees entries added and removed since
+// the last one; both modes give the same sorted names, inodes and types.
+TEST(DirLister, KeptStreamSeesChangesAndTypes) {
+  TempDir dir;
+  dir.Write("b", "1");
+  ASSERT_EQ(mkdir((dir.path() + "/a").c_str(), 0755), 0);
+  for (bool keep : {true, false}) {
+    DirLister lister(dir.path(), keep);
+    std::vector<DirEntry> entries;
+    ASSERT_EQ(lister.List(entries), 0);
+    ASSERT_EQ(entries.size(), 2u);
+    EXPECT_EQ(entries[0].name, "a");
+    EXPECT_EQ(entries[0].type, DT_DIR);
+    EXPECT_EQ(entries[1].name, "b");
+    EXPECT_EQ(entries[1].type, DT_REG);
+    struct stat st {};
+    ASSERT_EQ(stat((dir.path() + "/b").c_str(), &st), 0);
+    EXPECT_EQ(entries[1].ino, st.st_ino);
+
+    dir.Write("c", "2");
+    ASSERT_EQ(lister.List(entries), 0);
+    ASSERT_EQ(entries.size(), 3u) << "keep_open " << keep;
+    EXPECT_EQ(entries[2].name, "c");
+    ASSERT_EQ(unlink((dir.path() + "/c").c_str()), 0);
+    ASSERT_EQ(lister.List(entries), 0);
+    EXPECT_EQ(entries.size(), 2u) << "keep_open " << keep;
+  }
+  DirLister missing(dir.path() + "/nope", true);
+  std::vector<DirEntry> entries;
+  EXPECT_EQ(missing.List(entries), ENOENT);
+  EXPECT_TRUE(entries.empty());
+}
+
+TEST(IsSysfsMount, DistinguishesFixtureFromSys) {
+  TempDir dir;
+  EXPECT_FALSE(IsSysfsMount(dir.path()));
+  EXPECT_FALSE(IsProcfsMount(dir.path()));
+  if (!IsSysfsMount("/sys")) GTEST_SKIP() << "/sys is not a sysfs mount here";
+  EXPECT_TRUE(IsSysfsMount("/sys/class/net"));
 }
 
 TEST(ReadFile, ReadsLargeFilesCompletely) {
