@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "collectors/metrics.h"
+#include "lib/metrics.h"
 
 namespace node_agent {
 

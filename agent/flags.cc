@@ -8,7 +8,7 @@
 #include <tuple>
 
 #include "agent/version.h"
-#include "collectors/collector.h"
+#include "lib/collector.h"
 
 namespace node_agent {
 namespace {

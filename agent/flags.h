@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "collectors/fs.h"
+#include "lib/fs.h"
 
 namespace CLI {
 class App;

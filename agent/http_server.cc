@@ -20,7 +20,7 @@
 
 #include "agent/basic_auth.h"
 #include "agent/web_config_file.h"
-#include "collectors/log.h"
+#include "lib/log.h"
 
 namespace node_agent {
 

@@ -20,9 +20,9 @@
 #include "agent/service.h"
 #include "agent/web_config_file.h"
 #include "agent/version.h"
-#include "collectors/collector.h"
-#include "collectors/log.h"
-#include "collectors/process_self.h"
+#include "lib/collector.h"
+#include "lib/log.h"
+#include "lib/process_self.h"
 
 using namespace node_agent;
 

@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "agent/exposition.h"
-#include "collectors/fs.h"
+#include "lib/fs.h"
 
 namespace node_agent {
 

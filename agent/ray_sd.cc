@@ -26,8 +26,8 @@
 #include <system_error>
 #include <thread>
 
-#include "collectors/fs.h"
-#include "collectors/log.h"
+#include "lib/fs.h"
+#include "lib/log.h"
 
 namespace node_agent {
 namespace {

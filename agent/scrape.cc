@@ -8,7 +8,7 @@
 #include <system_error>
 #include <thread>
 
-#include "collectors/log.h"
+#include "lib/log.h"
 
 namespace node_agent {
 

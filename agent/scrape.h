@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "collectors/collector.h"
-#include "collectors/metrics.h"
+#include "lib/collector.h"
+#include "lib/metrics.h"
 
 namespace node_agent {
 

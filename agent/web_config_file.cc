@@ -13,7 +13,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "collectors/log.h"
+#include "lib/log.h"
 
 namespace node_agent {
 

@@ -9,8 +9,8 @@
 #include "agent/exposition.h"
 #include "agent/flags.h"
 #include "agent/scrape.h"
-#include "collectors/collector.h"
-#include "collectors/log.h"
+#include "lib/collector.h"
+#include "lib/log.h"
 
 namespace node_agent {
 namespace {

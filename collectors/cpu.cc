@@ -6,12 +6,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <regex>
 #include <set>
 #include <stdexcept>
 
-#include "collectors/device_filter.h"
-#include "collectors/log.h"
+#include "lib/device_filter.h"
+#include "lib/log.h"
 
 namespace node_agent {
 
@@ -263,43 +262,6 @@ std::vector<CpuInfo> ParseCpuInfo(std::string_view content, std::optional<CpuInf
              : ParseCpuInfoX86(lines, first);
 }
 
-std::optional<std::vector<uint32_t>> ParseCpuList(std::string_view content) {
-  std::vector<uint32_t> out;
-  content = Trim(content);
-  size_t start = 0;
-  while (start <= content.size() && !content.empty()) {
-    size_t comma = content.find(',', start);
-    if (comma == std::string_view::npos) comma = content.size();
-    std::string_view item = content.substr(start, comma - start);
-    start = comma + 1;
-    if (!item.empty()) {
-      auto dash = item.find('-');
-      if (dash == std::string_view::npos) {
-        auto n = ParseUint(item);
-        if (!n || *n > 0xffff) return std::nullopt;
-        out.push_back(static_cast<uint32_t>(*n));
-      } else {
-        auto lo = ParseUint(item.substr(0, dash));
-        auto hi = ParseUint(item.substr(dash + 1));
-        if (!lo || !hi || *hi > 0xffff || *lo > *hi) return std::nullopt;
-        for (uint64_t i = *lo; i <= *hi; ++i) out.push_back(static_cast<uint32_t>(i));
-      }
-    }
-    if (comma == content.size()) break;
-  }
-  return out;
-}
-
-std::vector<std::string> ListCpuDirs(const Paths& paths) {
-  std::vector<std::string> out;
-  for (auto& name : ListDir(paths.Sys("devices/system/cpu"))) {
-    if (name.size() > 3 && name.starts_with("cpu") && name[3] >= '0' && name[3] <= '9') {
-      out.push_back(std::move(name));
-    }
-  }
-  return out;  // ListDir sorts bytewise, as Glob does
-}
-
 // -------------------------------------------------------------- collector --
 
 namespace {
@@ -341,10 +303,10 @@ class CpuCollector : public Collector {
       opts_.info = true;
     }
     if (!opts_.flags_include.empty()) {
-      flags_re_ = CompileFlagRegex("collector.cpu.info.flags-include", opts_.flags_include);
+      flags_re_ = Regex::ForFlag("collector.cpu.info.flags-include", opts_.flags_include);
     }
     if (!opts_.bugs_include.empty()) {
-      bugs_re_ = CompileFlagRegex("collector.cpu.info.bugs-include", opts_.bugs_include);
+      bugs_re_ = Regex::ForFlag("collector.cpu.info.bugs-include", opts_.bugs_include);
     }
     // node_exporter reads the isolated list once, when the collector is made.
     std::string isolated;
@@ -474,11 +436,11 @@ class CpuCollector : public Collector {
       }
     }
     if (info_.empty()) return;
-    auto emit = [&](const std::vector<std::string>& values, const std::optional<std::regex>& re,
+    auto emit = [&](const std::vector<std::string>& values, const Regex& re,
                     std::string_view name, std::string_view help, const char* label) {
-      if (!re) return;
+      if (re.empty()) return;
       for (const auto& v : values) {
-        if (std::regex_search(v, *re)) out.Gauge(name, help, {{label, v}}, 1);
+        if (re.Matches(v)) out.Gauge(name, help, {{label, v}}, 1);
       }
     };
     emit(info_[0].flags, flags_re_, "node_cpu_flag_info", kFlagHelp, "flag");
@@ -562,7 +524,7 @@ class CpuCollector : public Collector {
 
   Paths paths_;
   CpuOptions opts_;
-  std::optional<std::regex> flags_re_, bugs_re_;
+  Regex flags_re_, bugs_re_;
   std::optional<std::vector<uint32_t>> isolated_;
 
   CachedFile stat_file_;
@@ -605,7 +567,7 @@ std::unique_ptr<Collector> CreateCpu(const Paths& paths) {
   return NewCpuCollector(paths, options);
 }
 
-const bool kRegistered = RegisterCollector({"cpu", /*enabled_by_default=*/true, &AddCpuFlags, &CreateCpu});
+NODE_AGENT_REGISTER_COLLECTOR("cpu", kEnabledByDefault, &AddCpuFlags, &CreateCpu);
 
 }  // namespace
 

@@ -12,8 +12,9 @@
 #include <utility>
 #include <vector>
 
-#include "collectors/collector.h"
-#include "collectors/fs.h"
+#include "lib/collector.h"
+#include "lib/fs.h"
+#include "lib/sysfs_cpu.h"
 
 namespace node_agent {
 
@@ -72,14 +73,6 @@ std::vector<CpuInfo> ParseCpuInfo(std::string_view content,
 // x86 layout when a line starts with vendor_id or flags, ARM when one starts
 // with "CPU implementer" or Features; else the build architecture's.
 CpuInfoFormat DetectCpuInfoFormat(std::string_view content);
-
-// A kernel CPU list such as "0-3,8,10-11" (isolated, offline, online).
-// Empty input gives an empty list; nullopt when malformed.
-std::optional<std::vector<uint32_t>> ParseCpuList(std::string_view content);
-
-// Names of the cpu[0-9]* entries of /sys/devices/system/cpu, in the
-// lexicographic order of Go's filepath.Glob (cpu0, cpu1, cpu10, cpu2, ...).
-std::vector<std::string> ListCpuDirs(const Paths& paths);
 
 struct CpuOptions {
   bool guest = true;           // --collector.cpu.guest

@@ -7,8 +7,8 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "collectors/cpu.h"
-#include "collectors/log.h"
+#include "lib/sysfs_cpu.h"
+#include "lib/log.h"
 
 namespace node_agent {
 
@@ -207,8 +207,7 @@ class CpufreqCollector : public Collector {
 
 std::unique_ptr<Collector> CreateCpufreq(const Paths& paths) { return NewCpufreqCollector(paths); }
 
-const bool kRegistered =
-    RegisterCollector({"cpufreq", /*enabled_by_default=*/true, nullptr, &CreateCpufreq});
+NODE_AGENT_REGISTER_COLLECTOR("cpufreq", kEnabledByDefault, nullptr, &CreateCpufreq);
 
 }  // namespace
 

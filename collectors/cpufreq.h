@@ -9,9 +9,9 @@
 #include <string_view>
 #include <vector>
 
-#include "collectors/collector.h"
-#include "collectors/fs.h"
-#include "collectors/metrics.h"
+#include "lib/collector.h"
+#include "lib/fs.h"
+#include "lib/metrics.h"
 
 namespace node_agent {
 

@@ -10,8 +10,8 @@
 #include <optional>
 #include <stdexcept>
 
-#include "collectors/device_filter.h"
-#include "collectors/log.h"
+#include "lib/device_filter.h"
+#include "lib/log.h"
 
 namespace node_agent {
 
@@ -442,9 +442,7 @@ std::unique_ptr<Collector> NewDiskstatsCollector(const Paths& paths,
 }
 
 namespace {
-const bool kRegistered =
-    RegisterCollector({"diskstats", /*enabled_by_default=*/true, &AddDiskstatsFlags,
-                       &CreateDiskstats});
+NODE_AGENT_REGISTER_COLLECTOR("diskstats", kEnabledByDefault, &AddDiskstatsFlags, &CreateDiskstats);
 }  // namespace
 
 }  // namespace node_agent

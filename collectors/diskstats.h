@@ -10,7 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "collectors/collector.h"
+#include "lib/collector.h"
 
 namespace node_agent {
 

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "collectors/log.h"
+#include "lib/log.h"
 
 namespace node_agent {
 
@@ -60,7 +60,7 @@ class EntropyCollector : public Collector {
 
 std::unique_ptr<Collector> CreateEntropy(const Paths& paths) { return NewEntropyCollector(paths); }
 
-const bool kRegistered = RegisterCollector({"entropy", /*enabled_by_default=*/true, nullptr, &CreateEntropy});
+NODE_AGENT_REGISTER_COLLECTOR("entropy", kEnabledByDefault, nullptr, &CreateEntropy);
 
 }  // namespace
 

@@ -18,8 +18,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "collectors/device_filter.h"
-#include "collectors/log.h"
+#include "lib/device_filter.h"
+#include "lib/log.h"
 
 namespace node_agent {
 
@@ -171,7 +171,7 @@ constexpr WellKnownStat kWellKnownStats[] = {
 
 }  // namespace
 
-std::vector<EthtoolStatSeries> PlanEthtoolStats(const std::vector<std::string>& names, const std::regex& include,
+std::vector<EthtoolStatSeries> PlanEthtoolStats(const std::vector<std::string>& names, const Regex& include,
                                                 const std::string& device) {
   // Raw name -> last index (node_exporter's stats map keeps the last value).
   std::unordered_map<std::string_view, size_t> last_index;
@@ -186,7 +186,7 @@ std::vector<EthtoolStatSeries> PlanEthtoolStats(const std::vector<std::string>& 
   std::map<std::string, Candidate> by_metric;  // computed name -> candidate
   for (const auto& [raw, index] : last_index) {
     std::string sanitized = SanitizeEthtoolName(raw);
-    if (!std::regex_search(sanitized, include)) continue;
+    if (!include.Matches(sanitized)) continue;
     std::string metric = EthtoolMetricName(sanitized);
     auto [it, inserted] = by_metric.try_emplace(metric, Candidate{sanitized, index});
     if (!inserted) {
@@ -512,7 +512,7 @@ class EthtoolCollector : public Collector {
       : net_class_(paths.Sys("class/net")),
         filter_("collector.ethtool.device-exclude", options.device_exclude, "collector.ethtool.device-include",
                 options.device_include),
-        include_(CompileFlagRegex("collector.ethtool.metrics-include", options.metrics_include)),
+        include_(Regex::ForFlag("collector.ethtool.metrics-include", options.metrics_include)),
         source_(std::move(source)) {
     if (!source_) {
       source_ = NewIoctlEthtoolSource();
@@ -685,7 +685,7 @@ class EthtoolCollector : public Collector {
   DirLister net_class_dir_{net_class_, IsSysfsMount(net_class_)};
   std::vector<DirEntry> entries_;
   DeviceFilter filter_;
-  std::regex include_;
+  Regex include_;
   std::unique_ptr<EthtoolSource> source_;
   std::vector<std::string> known_devices_;
   std::map<std::string, Device> devices_;
@@ -698,7 +698,7 @@ std::unique_ptr<Collector> CreateEthtool(const Paths& paths) {
 
 // Enabled by default, unlike node_exporter: the ENA allowance counters are the
 // only place EC2 network throttling shows.
-const bool kRegistered = RegisterCollector({"ethtool", /*enabled_by_default=*/true, &AddEthtoolFlags, &CreateEthtool});
+NODE_AGENT_REGISTER_COLLECTOR("ethtool", kEnabledByDefault, &AddEthtoolFlags, &CreateEthtool);
 
 }  // namespace
 

@@ -15,12 +15,12 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <regex>
+#include "lib/regex.h"
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "collectors/collector.h"
+#include "lib/collector.h"
 
 struct ethtool_drvinfo;
 struct ethtool_cmd;
@@ -106,7 +106,7 @@ struct EthtoolStatSeries {
 // are all dropped (logged at debug); the seven well-known rx/tx counters get
 // node_exporter's _total names and help. A raw name listed twice keeps its
 // last index. Sorted by metric name.
-std::vector<EthtoolStatSeries> PlanEthtoolStats(const std::vector<std::string>& names, const std::regex& include,
+std::vector<EthtoolStatSeries> PlanEthtoolStats(const std::vector<std::string>& names, const Regex& include,
                                                 const std::string& device = "");
 
 // Adds the node_network_* link-mode series for one device.

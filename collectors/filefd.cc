@@ -5,7 +5,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "collectors/log.h"
+#include "lib/log.h"
 
 namespace node_agent {
 
@@ -54,7 +54,7 @@ class FilefdCollector : public Collector {
 
 std::unique_ptr<Collector> CreateFilefd(const Paths& paths) { return NewFilefdCollector(paths); }
 
-const bool kRegistered = RegisterCollector({"filefd", /*enabled_by_default=*/true, nullptr, &CreateFilefd});
+NODE_AGENT_REGISTER_COLLECTOR("filefd", kEnabledByDefault, nullptr, &CreateFilefd);
 
 }  // namespace
 

@@ -17,8 +17,8 @@
 #include <thread>
 #include <tuple>
 
-#include "collectors/device_filter.h"
-#include "collectors/log.h"
+#include "lib/device_filter.h"
+#include "lib/log.h"
 
 namespace node_agent {
 
@@ -570,7 +570,7 @@ std::unique_ptr<Collector> CreateFilesystem(const Paths& paths) {
   return NewFilesystemCollector(paths, std::move(options));
 }
 
-const bool kRegistered = RegisterCollector({"filesystem", true, &AddFilesystemFlags, &CreateFilesystem});
+NODE_AGENT_REGISTER_COLLECTOR("filesystem", kEnabledByDefault, &AddFilesystemFlags, &CreateFilesystem);
 
 }  // namespace
 

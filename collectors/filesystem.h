@@ -26,7 +26,7 @@
 #include <string_view>
 #include <vector>
 
-#include "collectors/collector.h"
+#include "lib/collector.h"
 
 namespace node_agent {
 

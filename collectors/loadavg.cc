@@ -5,7 +5,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "collectors/log.h"
+#include "lib/log.h"
 
 namespace node_agent {
 
@@ -49,7 +49,7 @@ class LoadavgCollector : public Collector {
 
 std::unique_ptr<Collector> CreateLoadavg(const Paths& paths) { return NewLoadavgCollector(paths); }
 
-const bool kRegistered = RegisterCollector({"loadavg", /*enabled_by_default=*/true, nullptr, &CreateLoadavg});
+NODE_AGENT_REGISTER_COLLECTOR("loadavg", kEnabledByDefault, nullptr, &CreateLoadavg);
 
 }  // namespace
 

@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
-#include "collectors/log.h"
+#include "lib/log.h"
 
 namespace node_agent {
 namespace {
@@ -117,7 +117,7 @@ class MeminfoCollector : public Collector {
 
 std::unique_ptr<Collector> CreateMeminfo(const Paths& paths) { return NewMeminfoCollector(paths); }
 
-const bool kRegistered = RegisterCollector({"meminfo", /*enabled_by_default=*/true, nullptr, &CreateMeminfo});
+NODE_AGENT_REGISTER_COLLECTOR("meminfo", kEnabledByDefault, nullptr, &CreateMeminfo);
 
 }  // namespace
 

@@ -16,15 +16,14 @@
 #include <charconv>
 #include <cstring>
 #include <map>
-#include <regex>
 #include <stdexcept>
 #include <utility>
 #include <vector>
 
-#include "collectors/device_filter.h"
-#include "collectors/log.h"
-#include "collectors/rtnl.h"
-#include "collectors/sysfs_link.h"
+#include "lib/device_filter.h"
+#include "lib/log.h"
+#include "lib/rtnl.h"
+#include "lib/sysfs_link.h"
 
 namespace node_agent {
 
@@ -400,7 +399,7 @@ class NetclassCollector : public Collector {
  public:
   NetclassCollector(const Paths& paths, const NetclassOptions& options)
       : class_net_(paths.Sys("class/net")),
-        ignored_(CompileFlagRegex("collector.netclass.ignored-devices", options.ignored_devices)),
+        ignored_(Regex::ForFlag("collector.netclass.ignored-devices", options.ignored_devices)),
         ignore_invalid_speed_(options.ignore_invalid_speed),
         fd_budget_(options.max_cached_fds >= 0 ? static_cast<size_t>(options.max_cached_fds)
                                                : DefaultFdBudget()),
@@ -437,7 +436,7 @@ class NetclassCollector : public Collector {
         dev.ino = entry.ino;
         // The name decides; it is fixed for the entry, so the regex runs
         // once per device, not once per scrape.
-        dev.ignored = std::regex_search(entry.name, ignored_);
+        dev.ignored = ignored_.Matches(entry.name);
         if (!dev.ignored && !Open(entry, dev)) continue;  // not a device: looked at again next time
         it = devices_.emplace(entry.name, std::move(dev)).first;
       }
@@ -617,7 +616,7 @@ class NetclassCollector : public Collector {
   std::string class_net_;
   // Kept open on a mounted sysfs, whose class/net is never replaced.
   DirLister class_net_dir_{class_net_, IsSysfsMount(class_net_)};
-  std::regex ignored_;
+  Regex ignored_;
   bool ignore_invalid_speed_;
   size_t fd_budget_;
   size_t fds_reserved_ = 0;
@@ -662,8 +661,7 @@ std::unique_ptr<Collector> CreateNetclass(const Paths& paths) {
   return CreateNetclassCollector(paths, FlagOptions());
 }
 
-const bool kRegistered = RegisterCollector(
-    {"netclass", /*enabled_by_default=*/true, &AddNetclassFlags, &CreateNetclass});
+NODE_AGENT_REGISTER_COLLECTOR("netclass", kEnabledByDefault, &AddNetclassFlags, &CreateNetclass);
 
 }  // namespace
 

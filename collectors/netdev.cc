@@ -17,9 +17,9 @@
 #include <map>
 #include <stdexcept>
 
-#include "collectors/device_filter.h"
-#include "collectors/log.h"
-#include "collectors/rtnl.h"
+#include "lib/device_filter.h"
+#include "lib/log.h"
+#include "lib/rtnl.h"
 
 namespace node_agent {
 
@@ -490,8 +490,7 @@ std::unique_ptr<Collector> CreateNetdev(const Paths& paths) {
   return CreateNetdevCollector(paths, FlagOptions());
 }
 
-const bool kRegistered =
-    RegisterCollector({"netdev", /*enabled_by_default=*/true, &AddNetdevFlags, &CreateNetdev});
+NODE_AGENT_REGISTER_COLLECTOR("netdev", kEnabledByDefault, &AddNetdevFlags, &CreateNetdev);
 
 }  // namespace
 

@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include "collectors/collector.h"
+#include "lib/collector.h"
 
 namespace node_agent {
 

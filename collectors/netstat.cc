@@ -4,15 +4,14 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
-#include <regex>
 #include <stdexcept>
 #include <unordered_map>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "collectors/device_filter.h"
-#include "collectors/log.h"
+#include "lib/device_filter.h"
+#include "lib/log.h"
 
 namespace node_agent {
 
@@ -141,7 +140,7 @@ bool IsNumber(std::string_view s) {
 class NetstatCollector : public Collector {
  public:
   NetstatCollector(const Paths& paths, const NetstatOptions& options)
-      : fields_(CompileFlagRegex("collector.netstat.fields", options.fields)),
+      : fields_(Regex::ForFlag("collector.netstat.fields", options.fields)),
         netstat_(paths.Proc("net/netstat")),
         snmp_(paths.Proc("net/snmp")),
         snmp6_(paths.Proc("net/snmp6")) {}
@@ -249,7 +248,7 @@ class NetstatCollector : public Collector {
       f.key = key_;
       // The field names never change while the kernel runs, so the regex
       // runs once per name, not once per scrape.
-      f.selected = std::regex_search(key_, fields_);
+      f.selected = fields_.Matches(key_);
       if (f.selected) {
         f.metric = "node_netstat_" + key_;
         f.help = fmt::format("Statistic {}{}.", protocol, name);
@@ -346,7 +345,7 @@ class NetstatCollector : public Collector {
     Merge(first, /*merge=*/true);
   }
 
-  std::regex fields_;
+  Regex fields_;
   File netstat_;
   File snmp_;
   File snmp6_;
@@ -363,7 +362,7 @@ std::unique_ptr<Collector> CreateNetstat(const Paths& paths) {
   return NewNetstatCollector(paths, FlagOptions());
 }
 
-const bool kRegistered = RegisterCollector({"netstat", /*enabled_by_default=*/true, &AddNetstatFlags, &CreateNetstat});
+NODE_AGENT_REGISTER_COLLECTOR("netstat", kEnabledByDefault, &AddNetstatFlags, &CreateNetstat);
 
 }  // namespace
 

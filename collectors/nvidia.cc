@@ -18,7 +18,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "collectors/log.h"
+#include "lib/log.h"
 
 // The helper's bytes, put into node-agent by collectors/nvidia_helper/blob.cc.
 extern "C" const unsigned char node_agent_nvml_start[];
@@ -448,7 +448,7 @@ void AddNvidiaFlags(CLI::App& app) {
 
 std::unique_ptr<Collector> CreateNvidia(const Paths&) { return NewNvidiaCollector(FlagOptions()); }
 
-const bool kRegistered = RegisterCollector({"nvidia", /*enabled_by_default=*/true, &AddNvidiaFlags, &CreateNvidia});
+NODE_AGENT_REGISTER_COLLECTOR("nvidia", kEnabledByDefault, &AddNvidiaFlags, &CreateNvidia);
 
 }  // namespace
 

@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "collectors/log.h"
+#include "lib/log.h"
 
 namespace node_agent {
 
@@ -217,8 +217,7 @@ class NvmeCollector : public Collector {
 
 std::unique_ptr<Collector> CreateNvme(const Paths& paths) { return NewNvmeCollector(paths); }
 
-const bool kRegistered =
-    RegisterCollector({"nvme", /*enabled_by_default=*/true, /*add_flags=*/nullptr, &CreateNvme});
+NODE_AGENT_REGISTER_COLLECTOR("nvme", kEnabledByDefault, nullptr, &CreateNvme);
 
 }  // namespace
 

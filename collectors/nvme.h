@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "collectors/collector.h"
+#include "lib/collector.h"
 
 namespace node_agent {
 

@@ -9,7 +9,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "collectors/log.h"
+#include "lib/log.h"
 
 namespace node_agent {
 namespace {
@@ -226,7 +226,7 @@ class OsCollector : public Collector {
 
 std::unique_ptr<Collector> CreateOs(const Paths& paths) { return NewOsCollector(paths); }
 
-const bool kRegistered = RegisterCollector({"os", /*enabled_by_default=*/true, nullptr, &CreateOs});
+NODE_AGENT_REGISTER_COLLECTOR("os", kEnabledByDefault, nullptr, &CreateOs);
 
 }  // namespace
 

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "collectors/log.h"
+#include "lib/log.h"
 
 namespace node_agent {
 
@@ -134,7 +134,7 @@ class PressureCollector : public Collector {
 
 std::unique_ptr<Collector> CreatePressure(const Paths& paths) { return NewPressureCollector(paths); }
 
-const bool kRegistered = RegisterCollector({"pressure", /*enabled_by_default=*/true, nullptr, &CreatePressure});
+NODE_AGENT_REGISTER_COLLECTOR("pressure", kEnabledByDefault, nullptr, &CreatePressure);
 
 }  // namespace
 

@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "collectors/log.h"
+#include "lib/log.h"
 
 namespace node_agent {
 
@@ -127,7 +127,7 @@ class SockstatCollector : public Collector {
 
 std::unique_ptr<Collector> CreateSockstat(const Paths& paths) { return NewSockstatCollector(paths); }
 
-const bool kRegistered = RegisterCollector({"sockstat", /*enabled_by_default=*/true, nullptr, &CreateSockstat});
+NODE_AGENT_REGISTER_COLLECTOR("sockstat", kEnabledByDefault, nullptr, &CreateSockstat);
 
 }  // namespace
 

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "collectors/log.h"
+#include "lib/log.h"
 
 namespace node_agent {
 
@@ -121,7 +121,7 @@ class StatCollector : public Collector {
 
 std::unique_ptr<Collector> CreateStat(const Paths& paths) { return NewStatCollector(paths, g_options); }
 
-const bool kRegistered = RegisterCollector({"stat", /*enabled_by_default=*/true, &AddStatFlags, &CreateStat});
+NODE_AGENT_REGISTER_COLLECTOR("stat", kEnabledByDefault, &AddStatFlags, &CreateStat);
 
 }  // namespace
 

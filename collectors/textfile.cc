@@ -16,7 +16,7 @@
 #include <set>
 #include <unordered_map>
 
-#include "collectors/log.h"
+#include "lib/log.h"
 
 namespace node_agent {
 
@@ -783,7 +783,7 @@ void AddTextfileFlags(CLI::App& app) {
 
 std::unique_ptr<Collector> CreateTextfile(const Paths&) { return NewTextfileCollector(FlagOptions()); }
 
-const bool kRegistered = RegisterCollector({"textfile", true, &AddTextfileFlags, &CreateTextfile});
+NODE_AGENT_REGISTER_COLLECTOR("textfile", kEnabledByDefault, &AddTextfileFlags, &CreateTextfile);
 
 }  // namespace
 

@@ -4,9 +4,9 @@
 #include <stdexcept>
 #include <vector>
 
-#include "collectors/fs.h"
-#include "collectors/log.h"
-#include "collectors/sysfs_link.h"
+#include "lib/fs.h"
+#include "lib/log.h"
+#include "lib/sysfs_link.h"
 
 namespace node_agent {
 
@@ -235,8 +235,7 @@ std::unique_ptr<Collector> CreateThermalZone(const Paths& paths) {
   return NewThermalZoneCollector(paths);
 }
 
-const bool kRegistered =
-    RegisterCollector({"thermal_zone", /*enabled_by_default=*/true, nullptr, &CreateThermalZone});
+NODE_AGENT_REGISTER_COLLECTOR("thermal_zone", kEnabledByDefault, nullptr, &CreateThermalZone);
 
 }  // namespace
 

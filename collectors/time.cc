@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "collectors/log.h"
+#include "lib/log.h"
 
 namespace node_agent {
 
@@ -99,7 +99,7 @@ class TimeCollector : public Collector {
 
 std::unique_ptr<Collector> CreateTime(const Paths& paths) { return NewTimeCollector(paths); }
 
-const bool kRegistered = RegisterCollector({"time", /*enabled_by_default=*/true, nullptr, &CreateTime});
+NODE_AGENT_REGISTER_COLLECTOR("time", kEnabledByDefault, nullptr, &CreateTime);
 
 }  // namespace
 

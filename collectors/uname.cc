@@ -33,7 +33,7 @@ class UnameCollector : public Collector {
 
 std::unique_ptr<Collector> CreateUname(const Paths&) { return NewUnameCollector(); }
 
-const bool kRegistered = RegisterCollector({"uname", /*enabled_by_default=*/true, nullptr, &CreateUname});
+NODE_AGENT_REGISTER_COLLECTOR("uname", kEnabledByDefault, nullptr, &CreateUname);
 
 }  // namespace
 

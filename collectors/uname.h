@@ -6,7 +6,7 @@
 
 #include <memory>
 
-#include "collectors/collector.h"
+#include "lib/collector.h"
 
 namespace node_agent {
 

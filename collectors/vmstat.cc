@@ -4,12 +4,11 @@
 #include <fmt/format.h>
 
 #include <cstring>
-#include <regex>
 #include <stdexcept>
 #include <unordered_map>
 
-#include "collectors/device_filter.h"
-#include "collectors/log.h"
+#include "lib/device_filter.h"
+#include "lib/log.h"
 
 namespace node_agent {
 
@@ -42,7 +41,7 @@ void AddVmstatFlags(CLI::App& app) {
 class VmstatCollector : public Collector {
  public:
   VmstatCollector(const Paths& paths, const VmstatOptions& options)
-      : file_(paths.Proc("vmstat")), pattern_(CompileFlagRegex("collector.vmstat.fields", options.fields)) {}
+      : file_(paths.Proc("vmstat")), pattern_(Regex::ForFlag("collector.vmstat.fields", options.fields)) {}
 
   void Collect(MetricSet& out) override {
     if (int err = file_.Read(buf_); err != 0) {
@@ -73,7 +72,7 @@ class VmstatCollector : public Collector {
     if (it != selected_.end()) return it->second;
     std::string key(name);
     Selected sel;
-    sel.matched = std::regex_search(key, pattern_);
+    sel.matched = pattern_.Matches(key);
     if (sel.matched) {
       sel.metric = "node_vmstat_" + key;
       sel.help = fmt::format("/proc/vmstat information field {}.", key);
@@ -82,7 +81,7 @@ class VmstatCollector : public Collector {
   }
 
   CachedFile file_;
-  std::regex pattern_;
+  Regex pattern_;
   std::string buf_;
   struct NameHash {
     using is_transparent = void;
@@ -93,7 +92,7 @@ class VmstatCollector : public Collector {
 
 std::unique_ptr<Collector> CreateVmstat(const Paths& paths) { return NewVmstatCollector(paths, g_options); }
 
-const bool kRegistered = RegisterCollector({"vmstat", /*enabled_by_default=*/true, &AddVmstatFlags, &CreateVmstat});
+NODE_AGENT_REGISTER_COLLECTOR("vmstat", kEnabledByDefault, &AddVmstatFlags, &CreateVmstat);
 
 }  // namespace
 

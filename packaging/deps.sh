@@ -17,14 +17,14 @@
 set -euo pipefail
 build_pkgs=(cmake ninja-build g++ pkg-config git
             prometheus-cpp-dev libboost-dev libsensors-dev libfmt-dev nlohmann-json3-dev
-            libcli11-dev libdeflate-dev zlib1g-dev libssl-dev libyaml-dev libcrypt-dev libgtest-dev libgmock-dev libbenchmark-dev
+            libcli11-dev libdeflate-dev libre2-dev libdbus-1-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev zlib1g-dev libssl-dev libyaml-dev libcrypt-dev libgtest-dev libgmock-dev libbenchmark-dev
             dpkg-dev rpm file binutils)
-test_pkgs=(prometheus prometheus-node-exporter curl python3 python3-yaml openssl
+test_pkgs=(prometheus prometheus-node-exporter dbus-daemon curl python3 python3-yaml openssl
            rpmlint createrepo-c dnf lintian busybox-static systemd
            clang libclang-rt-14-dev lld)  # libFuzzer targets (tests/fuzz/run.sh): clang, its fuzzer/sanitizer runtimes, lld
 # Header-only dependencies (Boost, CLI11, nlohmann-json) come from the host's
 # headers; prometheus-cpp's core is compiled for the target by the static build.
-cross_pkgs=(g++-aarch64-linux-gnu libsensors-dev:arm64 libdeflate-dev:arm64 libfmt-dev:arm64
+cross_pkgs=(g++-aarch64-linux-gnu libsensors-dev:arm64 libdeflate-dev:arm64 libre2-dev:arm64 libdbus-1-dev:arm64 libnl-3-dev:arm64 libnl-genl-3-dev:arm64 libnl-route-3-dev:arm64 libfmt-dev:arm64
             libssl-dev:arm64 libyaml-dev:arm64 libcrypt-dev:arm64 qemu-user-static)
 pkgs=("${build_pkgs[@]}")
 cross=

@@ -60,7 +60,7 @@ VALIDITY_ONLY = {
     'node_ethtool_conntrack_allowance_available': ENA,
 }
 GPU = ('NVIDIA GPU metrics (nvidia collector): only a host with an NVIDIA driver and GPU has them; '
-       'tests/nvidia_test.cc and tests/e2e/test_nvidia.py check them against a fake NVML')
+       'tests/unit/collectors/nvidia_test.cc and tests/e2e/test_nvidia.py check them against a fake NVML')
 VALIDITY_ONLY.update({name: GPU for name in (
     'DCGM_FI_DEV_GPU_TEMP', 'DCGM_FI_DEV_MEMORY_TEMP', 'DCGM_FI_DEV_POWER_USAGE', 'DCGM_FI_DEV_GPU_UTIL',
     'DCGM_FI_DEV_MEM_COPY_UTIL', 'DCGM_FI_DEV_FB_USED', 'DCGM_FI_DEV_CLOCK_THROTTLE_REASONS',

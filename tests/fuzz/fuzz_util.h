@@ -18,7 +18,7 @@
 #include <string_view>
 
 #include "agent/exposition.h"
-#include "collectors/log.h"
+#include "lib/log.h"
 #include "collectors/textfile.h"
 
 #define FUZZ_CHECK(cond)                                                                    \

@@ -1,7 +1,7 @@
 // hwmon's name handling: sensor file names, label cleaning, UTF-8 repair, chip
 // names from device paths (all from sysfs, so from drivers).
 // seeds:
-#include "collectors/hwmon.h"
+#include "collectors/hwmon/hwmon.h"
 #include "tests/fuzz/fuzz_util.h"
 
 FUZZ_TEST(data) {

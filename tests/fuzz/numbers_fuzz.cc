@@ -1,8 +1,8 @@
-// The number and field helpers every parser uses (collectors/fs.h).
+// The number and field helpers every parser uses (lib/fs.h).
 // seeds:
 #include <string>
 
-#include "collectors/fs.h"
+#include "lib/fs.h"
 #include "tests/fuzz/fuzz_util.h"
 
 FUZZ_TEST(data) {

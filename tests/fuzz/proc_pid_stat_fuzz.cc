@@ -1,6 +1,6 @@
 // /proc/self/stat (process_* self metrics); the command name is arbitrary text.
 // seeds:
-#include "collectors/process_self.h"
+#include "lib/process_self.h"
 #include "tests/fuzz/fuzz_util.h"
 
 FUZZ_TEST(data) { (void)node_agent::ParseProcPidStat(data); }

@@ -1,0 +1,36 @@
+#include "lib/sysfs_link.h"
+
+#include <sys/stat.h>
+
+#include <climits>
+#include <cstdlib>
+#include <filesystem>
+
+#include "lib/fs.h"
+
+namespace node_agent {
+
+std::optional<std::string> ResolveDirLink(const std::string& path) {
+  std::string current = path;
+  // Bounded like the kernel's symlink depth limit, so a stub loop terminates.
+  for (int depth = 0; depth < 40; ++depth) {
+    struct stat st;
+    if (::stat(current.c_str(), &st) != 0) return std::nullopt;
+    if (S_ISDIR(st.st_mode)) {
+      char buf[PATH_MAX];
+      if (!::realpath(current.c_str(), buf)) return std::nullopt;
+      return std::string(buf);
+    }
+    // Only a tiny regular file can be a flattened symlink.
+    if (!S_ISREG(st.st_mode) || st.st_size == 0 || st.st_size > PATH_MAX) return std::nullopt;
+    auto target = ReadAttr(current);
+    if (!target || target->empty() || target->front() == '/' ||
+        target->find('\n') != std::string::npos || target->substr(0, 2) != "..") {
+      return std::nullopt;
+    }
+    current = (std::filesystem::path(current).parent_path() / *target).lexically_normal().string();
+  }
+  return std::nullopt;
+}
+
+}  // namespace node_agent
