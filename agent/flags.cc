@@ -74,6 +74,24 @@ std::vector<const char*> DropIgnoredFlags(int argc, const char* const* argv, std
   return kept;
 }
 
+// kingpin reads "--flag=" as the empty value; CLI11 2.1 would take the next
+// argument as the value instead ("--collector.netdev.device-exclude=
+// --web.listen-address=..." lost the listen address). "--flag" followed by
+// an empty argument means the empty value to both.
+std::vector<std::string> SplitEmptyValues(const std::vector<const char*>& args) {
+  std::vector<std::string> out;
+  out.reserve(args.size() + 1);
+  for (std::string_view arg : args) {
+    if (arg.size() > 3 && arg.starts_with("--") && arg.ends_with('=') && arg.find('=') == arg.size() - 1) {
+      out.emplace_back(arg.substr(0, arg.size() - 1));
+      out.emplace_back();
+    } else {
+      out.emplace_back(arg);
+    }
+  }
+  return out;
+}
+
 // CLI11 2.1 prints a negated flag's value after its name
 // ("--no-collector.cpu{false}"); the description already says it.
 class HelpFormatter : public CLI::Formatter {
@@ -95,15 +113,15 @@ bool IsUnimplementedNodeExporterCollector(std::string_view name) {
   return false;
 }
 
-int ParseFlags(int argc, const char* const* argv, Config& config) {
-  CLI::App app{"node-agent: a node_exporter-compatible exporter of hardware and OS metrics for Ray clusters.",
-               "node-agent"};
-  app.set_version_flag("--version", fmt::format("node-agent, version {} (revision: {})", NODE_AGENT_VERSION,
-                                                NODE_AGENT_REVISION));
-  app.formatter(std::make_shared<HelpFormatter>());
-  app.get_formatter()->column_width(60);
-  app.option_defaults()->always_capture_default();
+namespace {
 
+// Go durations as text until parsed (node_exporter's duration flags).
+struct DurationFlags {
+  std::string scrape_timeout = "10s";
+  std::string scrape_timeout_margin = "500ms";
+};
+
+void AddWebFlags(CLI::App& app, Config& config, DurationFlags& durations) {
   config.listen_addresses.clear();
   app.add_option("--web.listen-address", config.listen_addresses,
                  "Address on which to expose metrics and web interface; repeatable. Default :9100")
@@ -116,32 +134,33 @@ int ParseFlags(int argc, const char* const* argv, Config& config) {
   app.add_option("--web.max-requests", config.max_requests,
                  "Maximum number of parallel scrape requests. 0 disables the limit.")
       ->group("web")->check(CLI::NonNegativeNumber);
-  // Go durations, like node_exporter's duration flags. 10s is Prometheus'
-  // default scrape_timeout; 0.5s is blackbox_exporter's --timeout-offset and
-  // windows_exporter's --scrape.timeout-margin.
-  std::string scrape_timeout = "10s", scrape_timeout_margin = "500ms";
-  app.add_option("--scrape.timeout", scrape_timeout,
+  // 10s is Prometheus' default scrape_timeout; 0.5s is blackbox_exporter's
+  // --timeout-offset and windows_exporter's --scrape.timeout-margin.
+  app.add_option("--scrape.timeout", durations.scrape_timeout,
                  "Deadline for a scrape's collectors when the request has no X-Prometheus-Scrape-Timeout-Seconds "
                  "header; a collector still running then reports node_scrape_collector_success 0.")
       ->group("web");
-  app.add_option("--scrape.timeout-margin", scrape_timeout_margin,
+  app.add_option("--scrape.timeout-margin", durations.scrape_timeout_margin,
                  "Subtracted from X-Prometheus-Scrape-Timeout-Seconds to leave time to send the answer.")
       ->group("web");
   app.add_option("--web.config.file", config.web_config_file,
                  "Path to configuration file that can enable TLS or authentication (exporter-toolkit format). "
                  "Re-read on SIGHUP and when it or its certificates change.")
       ->group("web");
+}
 
+void AddPathAndLogFlags(CLI::App& app, Config& config) {
   app.add_option("--path.procfs", config.paths.procfs, "procfs mountpoint.")->group("paths");
   app.add_option("--path.sysfs", config.paths.sysfs, "sysfs mountpoint.")->group("paths");
   app.add_option("--path.rootfs", config.paths.rootfs, "rootfs mountpoint.")->group("paths");
   app.add_option("--path.udev.data", config.paths.udev_data, "udev data path.")->group("paths");
-
   app.add_option("--log.level", config.log_level, "Only log messages with the given severity or above.")
       ->group("logging")->check(CLI::IsMember({"debug", "info", "warn", "error"}));
   app.add_option("--log.format", config.log_format, "Output format of log messages.")
       ->group("logging")->check(CLI::IsMember({"logfmt", "json"}));
+}
 
+void AddRayFlags(CLI::App& app, Config& config) {
   app.add_option("--ray.sd-file", config.ray_sd_file,
                  "Ray's Prometheus service discovery file, followed to write ours; empty disables. "
                  "Default /tmp/ray/prom_metrics_service_discovery.json")
@@ -156,12 +175,16 @@ int ParseFlags(int argc, const char* const* argv, Config& config) {
   app.add_option("--ray.sd-port", config.ray_sd_port,
                  "Port of the agents in the written targets. Default: the port of the first --web.listen-address.")
       ->group("ray")->check(CLI::Range(0, 65535));
+}
 
+// The enable flags --collector.NAME / --no-collector.NAME (kingpin's bool
+// flags) and each collector's own flags. enable_values[i] and the returned
+// options are registered[i]'s.
+std::vector<CLI::Option*> AddCollectorFlags(CLI::App& app, Config& config, std::unique_ptr<bool[]>& enable_values) {
   app.add_flag("--collector.disable-defaults", config.disable_defaults,
                "Set all collectors to disabled by default.")->group("collectors");
-  // Enable flags: --collector.NAME / --no-collector.NAME, as kingpin's bool flags.
   const auto& registered = RegisteredCollectors();
-  auto enable_values = std::make_unique<bool[]>(registered.size());
+  enable_values = std::make_unique<bool[]>(registered.size());
   std::vector<CLI::Option*> enable_flags;
   for (size_t i = 0; i < registered.size(); ++i) {
     const auto& info = registered[i];
@@ -173,39 +196,44 @@ int ParseFlags(int argc, const char* const* argv, Config& config) {
     enable_flags.push_back(opt);
     if (info.add_flags) info.add_flags(app);
   }
+  return enable_flags;
+}
 
-  config.ignored_flags.clear();
-  std::vector<const char*> args = DropIgnoredFlags(argc, argv, config.ignored_flags);
-  try {
-    app.parse(static_cast<int>(args.size()), args.data());
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
-  }
-  if (config.listen_addresses.empty()) config.listen_addresses = {":9100"};
-  for (auto [flag, text, into, min] : {std::tuple{"--scrape.timeout", &scrape_timeout, &config.scrape_timeout, 1},
-                                       std::tuple{"--scrape.timeout-margin", &scrape_timeout_margin,
-                                                  &config.scrape_timeout_margin, 0}}) {
+// Returns false after naming the bad flag on stderr.
+bool ResolveDurations(const DurationFlags& durations, Config& config) {
+  for (auto [flag, text, into, min] :
+       {std::tuple{"--scrape.timeout", &durations.scrape_timeout, &config.scrape_timeout, 1},
+        std::tuple{"--scrape.timeout-margin", &durations.scrape_timeout_margin, &config.scrape_timeout_margin, 0}}) {
     auto duration = ParseGoDuration(*text);
     if (!duration || duration->count() < min) {
       std::cerr << flag << ": invalid duration '" << *text << "' (e.g. 10s, 500ms"
                 << (min > 0 ? "; must be positive" : "") << ")\n";
-      return 2;
+      return false;
     }
     *into = *duration;
   }
-  if (!config.ray_sd_file.empty()) {
-    namespace fs = std::filesystem;
-    if (config.ray_sd_output.empty()) {
-      config.ray_sd_output =
-          (fs::path(config.ray_sd_file).parent_path() / "node_agent_service_discovery.json").string();
-    }
-    // Writing over Ray's own file would lose every Ray target.
-    auto normal = [](const std::string& p) { return fs::absolute(p).lexically_normal(); };
-    if (normal(config.ray_sd_output) == normal(config.ray_sd_file)) {
-      std::cerr << "--ray.sd-output: must not be the --ray.sd-file itself (" << config.ray_sd_file << ")\n";
-      return 2;
-    }
+  return true;
+}
+
+// Returns false after naming the bad flag on stderr.
+bool ResolveRaySdOutput(Config& config) {
+  if (config.ray_sd_file.empty()) return true;
+  namespace fs = std::filesystem;
+  if (config.ray_sd_output.empty()) {
+    config.ray_sd_output = (fs::path(config.ray_sd_file).parent_path() / "node_agent_service_discovery.json").string();
   }
+  // Writing over Ray's own file would lose every Ray target.
+  auto normal = [](const std::string& p) { return fs::absolute(p).lexically_normal(); };
+  if (normal(config.ray_sd_output) == normal(config.ray_sd_file)) {
+    std::cerr << "--ray.sd-output: must not be the --ray.sd-file itself (" << config.ray_sd_file << ")\n";
+    return false;
+  }
+  return true;
+}
+
+void ResolveEnabledCollectors(const std::vector<CLI::Option*>& enable_flags, const bool* enable_values,
+                              Config& config) {
+  const auto& registered = RegisteredCollectors();
   config.enabled_collectors.clear();
   for (size_t i = 0; i < registered.size(); ++i) {
     // An explicit flag wins; otherwise the collector's default, unless
@@ -216,6 +244,38 @@ int ParseFlags(int argc, const char* const* argv, Config& config) {
     SetCollectorEnabled(registered[i].name, enabled);
     if (enabled) config.enabled_collectors.push_back(registered[i].name);
   }
+}
+
+}  // namespace
+
+int ParseFlags(int argc, const char* const* argv, Config& config) {
+  CLI::App app{"node-agent: a node_exporter-compatible exporter of hardware and OS metrics for Ray clusters.",
+               "node-agent"};
+  app.set_version_flag("--version", fmt::format("node-agent, version {} (revision: {})", NODE_AGENT_VERSION,
+                                                NODE_AGENT_REVISION));
+  app.formatter(std::make_shared<HelpFormatter>());
+  app.get_formatter()->column_width(60);
+  app.option_defaults()->always_capture_default();
+
+  DurationFlags durations;
+  AddWebFlags(app, config, durations);
+  AddPathAndLogFlags(app, config);
+  AddRayFlags(app, config);
+  std::unique_ptr<bool[]> enable_values;
+  std::vector<CLI::Option*> enable_flags = AddCollectorFlags(app, config, enable_values);
+
+  config.ignored_flags.clear();
+  std::vector<std::string> split = SplitEmptyValues(DropIgnoredFlags(argc, argv, config.ignored_flags));
+  std::vector<const char*> args;
+  for (const auto& arg : split) args.push_back(arg.c_str());
+  try {
+    app.parse(static_cast<int>(args.size()), args.data());
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  if (config.listen_addresses.empty()) config.listen_addresses = {":9100"};
+  if (!ResolveDurations(durations, config) || !ResolveRaySdOutput(config)) return 2;
+  ResolveEnabledCollectors(enable_flags, enable_values.get(), config);
   return -1;
 }
 

@@ -11,6 +11,9 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <stdexcept>
+
+#include <fmt/format.h>
 
 #include "agent/flags.h"
 #include "agent/http_server.h"
@@ -26,107 +29,86 @@
 
 using namespace node_agent;
 
-int main(int argc, char** argv) {
-  // One malloc arena for every thread (unless MALLOC_ARENA_MAX says otherwise):
-  // the io thread, workers and collector runners each got an arena of their
-  // own: RssAnon after 40 concurrent new-connection scrapers 3.05 MB with
-  // them, 2.63 MB with one arena. The threads rarely allocate at once,
-  // and glibc's per-thread cache serves most allocations without the lock.
-  if (getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 1);
-  Config config;
-  if (int rc = ParseFlags(argc, argv, config); rc >= 0) return rc;
-  log::SetLevel(config.log_level);
-  log::SetFormat(config.log_format);
+namespace {
 
-  log::Info("Starting node-agent", {{"version", NODE_AGENT_VERSION}, {"revision", NODE_AGENT_REVISION}});
-  for (const auto& flag : config.ignored_flags) {
-    log::Warn("Ignoring a node_exporter flag for a feature node-agent does not implement", {{"flag", flag}});
-  }
-  const long open_files = RaiseOpenFileLimit();
+// SIGTERM/SIGINT: stop accepting, let the requests in progress finish (at
+// most kDrain), then exit whatever a handler is doing. SIGHUP: re-read
+// --web.config.file.
+constexpr auto kDrain = std::chrono::seconds(10);
 
-  std::unique_ptr<WebConfigFile> web_config;
-  if (!config.web_config_file.empty()) {
-    try {
-      web_config = std::make_unique<WebConfigFile>(config.web_config_file);
-    } catch (const std::exception& e) {
-      log::Error("invalid --web.config.file", {{"file", config.web_config_file}, {"err", e.what()}});
-      return 1;
-    }
-    auto state = web_config->Current();
-    log::Info("Loaded web config", {{"file", config.web_config_file},
-                                    {"tls", state->tls ? "true" : "false"},
-                                    {"basic_auth_users", std::to_string(state->config.users.size())}});
-  }
+// nullptr without --web.config.file; throws on an invalid file.
+std::unique_ptr<WebConfigFile> LoadWebConfig(const Config& config) {
+  if (config.web_config_file.empty()) return nullptr;
+  auto web_config = std::make_unique<WebConfigFile>(config.web_config_file);
+  auto state = web_config->Current();
+  log::Info("Loaded web config", {{"file", config.web_config_file},
+                                  {"tls", state->tls ? "true" : "false"},
+                                  {"basic_auth_users", std::to_string(state->config.users.size())}});
+  return web_config;
+}
+
+// The enabled collectors; throws naming the collector that cannot be created.
+std::vector<Scraper::Named> CreateCollectors(const Config& config) {
   std::vector<Scraper::Named> collectors;
   for (const auto& name : config.enabled_collectors) {
     const CollectorInfo* info = FindCollector(name);
     try {
       collectors.push_back({name, info->create(config.paths)});
     } catch (const std::exception& e) {
-      log::Error("cannot create collector", {{"collector", name}, {"err", e.what()}});
-      return 1;
+      throw std::runtime_error(fmt::format("collector {}: {}", name, e.what()));
     }
     log::Info("Enabled collector", {{"collector", name}});
   }
-  std::vector<std::unique_ptr<Collector>> extra;
-  if (!config.disable_exporter_metrics) extra.push_back(NewProcessSelfCollector());
-  Scraper scraper(std::move(collectors), std::move(extra));
+  return collectors;
+}
 
-  MetricsHandler::Options handler_options;
-  handler_options.telemetry_path = config.telemetry_path;
-  handler_options.exporter_metrics = !config.disable_exporter_metrics;
-  handler_options.version = NODE_AGENT_VERSION;
-  handler_options.revision = NODE_AGENT_REVISION;
-  handler_options.max_requests = config.max_requests;
-  handler_options.scrape_timeout = config.scrape_timeout;
-  handler_options.scrape_timeout_margin = config.scrape_timeout_margin;
-  MetricsHandler handler(scraper, handler_options);
+MetricsHandler::Options HandlerOptions(const Config& config) {
+  MetricsHandler::Options o;
+  o.telemetry_path = config.telemetry_path;
+  o.exporter_metrics = !config.disable_exporter_metrics;
+  o.version = NODE_AGENT_VERSION;
+  o.revision = NODE_AGENT_REVISION;
+  o.max_requests = config.max_requests;
+  o.scrape_timeout = config.scrape_timeout;
+  o.scrape_timeout_margin = config.scrape_timeout_margin;
+  return o;
+}
 
-  boost::asio::io_context io(1);
-  // Registered before listening: a signal from then on is queued, not fatal.
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
-  HttpServer::Options server_options;
-  server_options.max_requests = config.max_requests;
-  server_options.overloaded = [&](const HttpRequest&) { return handler.Overloaded(); };
-  // Leave descriptors for the collectors' cached files and the listeners.
-  server_options.max_connections = static_cast<int>(std::clamp(open_files - 256, 64L, 4096L));
-  if (web_config) server_options.web_state = [&] { return web_config->Current(); };
-  HttpServer server(io, [&](const HttpRequest& r) { return handler.Handle(r); }, server_options);
+// Listens on every --web.listen-address; returns the first bound port.
+// Throws when one cannot be bound.
+unsigned ListenAll(HttpServer& server, const Config& config) {
   unsigned first_port = 0;
   for (const auto& address : config.listen_addresses) {
-    try {
-      auto bound = server.Listen(address);
-      if (first_port == 0) first_port = bound.port();
-      std::string host = bound.address().to_string();
-      if (bound.address().is_v6()) host = "[" + host + "]";
-      log::Info("Listening on", {{"address", host + ":" + std::to_string(bound.port())}});
-    } catch (const std::exception& e) {
-      log::Error("cannot start HTTP server", {{"err", e.what()}});
-      return 1;
-    }
+    auto bound = server.Listen(address);
+    if (first_port == 0) first_port = bound.port();
+    std::string host = bound.address().to_string();
+    if (bound.address().is_v6()) host = "[" + host + "]";
+    log::Info("Listening on", {{"address", host + ":" + std::to_string(bound.port())}});
   }
+  return first_port;
+}
 
-  std::unique_ptr<RaySdFollower> ray_sd;
-  if (!config.ray_sd_file.empty()) {
-    RaySdFollower::Options o;
-    o.sd_file = config.ray_sd_file;
-    o.output = config.ray_sd_output;
-    o.port = config.ray_sd_port > 0 ? static_cast<unsigned>(config.ray_sd_port) : first_port;
-    try {
-      ray_sd = std::make_unique<RaySdFollower>(std::move(o));
-      log::Info("Following Ray service discovery",
-                {{"file", config.ray_sd_file}, {"output", config.ray_sd_output}});
-    } catch (const std::exception& e) {
-      // Discovery is an extra: the node's metrics are still served without it.
-      log::Error("cannot follow Ray service discovery", {{"file", config.ray_sd_file}, {"err", e.what()}});
-    }
+// Discovery is an extra: the node's metrics are still served without it.
+std::unique_ptr<RaySdFollower> StartRaySd(const Config& config, unsigned first_port) {
+  if (config.ray_sd_file.empty()) return nullptr;
+  RaySdFollower::Options o;
+  o.sd_file = config.ray_sd_file;
+  o.output = config.ray_sd_output;
+  o.port = config.ray_sd_port > 0 ? static_cast<unsigned>(config.ray_sd_port) : first_port;
+  try {
+    auto follower = std::make_unique<RaySdFollower>(std::move(o));
+    log::Info("Following Ray service discovery", {{"file", config.ray_sd_file}, {"output", config.ray_sd_output}});
+    return follower;
+  } catch (const std::exception& e) {
+    log::Error("cannot follow Ray service discovery", {{"file", config.ray_sd_file}, {"err", e.what()}});
+    return nullptr;
   }
+}
 
-  SdNotify("READY=1");
-
-  // SIGTERM/SIGINT: stop accepting, let the requests in progress finish (at
-  // most kDrain), exit 0. SIGHUP: re-read --web.config.file.
-  constexpr auto kDrain = std::chrono::seconds(10);
+// Runs `io` until SIGTERM/SIGINT and the drain that follows; reloads the web
+// config on SIGHUP.
+void RunUntilSignalled(boost::asio::io_context& io, boost::asio::signal_set& signals, HttpServer& server,
+                       WebConfigFile* web_config) {
   boost::asio::steady_timer drain_timer(io);
   std::chrono::steady_clock::time_point drain_deadline;
   std::function<void()> drain = [&] {
@@ -164,5 +146,60 @@ int main(int argc, char** argv) {
   };
   signals.async_wait(on_signal);
   io.run();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // One malloc arena for every thread (unless MALLOC_ARENA_MAX says otherwise):
+  // the io thread, workers and collector runners rarely allocate at once, and
+  // glibc's per-thread cache serves most allocations without the lock.
+  if (getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 1);
+  Config config;
+  if (int rc = ParseFlags(argc, argv, config); rc >= 0) return rc;
+  log::SetLevel(config.log_level);
+  log::SetFormat(config.log_format);
+
+  log::Info("Starting node-agent", {{"version", NODE_AGENT_VERSION}, {"revision", NODE_AGENT_REVISION}});
+  for (const auto& flag : config.ignored_flags) {
+    log::Warn("Ignoring a node_exporter flag for a feature node-agent does not implement", {{"flag", flag}});
+  }
+  const long open_files = RaiseOpenFileLimit();
+
+  std::unique_ptr<WebConfigFile> web_config;
+  std::vector<Scraper::Named> collectors;
+  try {
+    web_config = LoadWebConfig(config);
+    collectors = CreateCollectors(config);
+  } catch (const std::exception& e) {
+    log::Error("cannot start", {{"err", e.what()}});
+    return 1;
+  }
+  std::vector<std::unique_ptr<Collector>> extra;
+  if (!config.disable_exporter_metrics) extra.push_back(NewProcessSelfCollector());
+  Scraper scraper(std::move(collectors), std::move(extra));
+  MetricsHandler handler(scraper, HandlerOptions(config));
+
+  boost::asio::io_context io(1);
+  // Registered before listening: a signal from then on is queued, not fatal.
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+  HttpServer::Options server_options;
+  server_options.max_requests = config.max_requests;
+  server_options.overloaded = [&](const HttpRequest&) { return handler.Overloaded(); };
+  // Leave descriptors for the collectors' cached files and the listeners.
+  server_options.max_connections = static_cast<int>(std::clamp(open_files - 256, 64L, 4096L));
+  if (web_config) server_options.web_state = [&] { return web_config->Current(); };
+  HttpServer server(io, [&](const HttpRequest& r) { return handler.Handle(r); }, server_options);
+  unsigned first_port = 0;
+  try {
+    first_port = ListenAll(server, config);
+  } catch (const std::exception& e) {
+    log::Error("cannot start HTTP server", {{"err", e.what()}});
+    return 1;
+  }
+  std::unique_ptr<RaySdFollower> ray_sd = StartRaySd(config, first_port);
+
+  SdNotify("READY=1");
+  RunUntilSignalled(io, signals, server, web_config.get());
   return 0;
 }

@@ -407,37 +407,17 @@ std::unique_ptr<Collector> CreateDiskstats(const Paths& paths) {
 
 }  // namespace
 
+constexpr FilterFlagNames kDiskstatsFilterFlags{.exclude = "collector.diskstats.device-exclude",
+                                                .include = "collector.diskstats.device-include",
+                                                .old_exclude = "collector.diskstats.ignored-devices",
+                                                .exclude_has_default = true};
+
 std::unique_ptr<Collector> NewDiskstatsCollector(const Paths& paths,
                                                  const DiskstatsOptions& options) {
-  std::string exclude = options.device_exclude;
-  if (!options.ignored_devices.empty()) {
-    if (options.device_exclude_set) {
-      throw std::invalid_argument(
-          "--collector.diskstats.ignored-devices and --collector.diskstats.device-exclude are "
-          "mutually exclusive");
-    }
-    log::Warn(
-        "--collector.diskstats.ignored-devices is DEPRECATED and will be removed in 2.0.0, use "
-        "--collector.diskstats.device-exclude");
-    exclude = options.ignored_devices;
-  }
-  // As in node_exporter, the default exclude counts: --device-include needs
-  // --collector.diskstats.device-exclude="" alongside it.
-  if (!exclude.empty() && !options.device_include.empty()) {
-    throw std::invalid_argument(
-        "--collector.diskstats.device-include: device-exclude & device-include are mutually "
-        "exclusive");
-  }
-  if (!exclude.empty()) {
-    log::Info("Parsed flag --collector.diskstats.device-exclude", {{"flag", exclude}});
-  }
-  if (!options.device_include.empty()) {
-    log::Info("Parsed Flag --collector.diskstats.device-include",
-              {{"flag", options.device_include}});
-  }
-  DeviceFilter filter(options.ignored_devices.empty() ? "collector.diskstats.device-exclude"
-                                                      : "collector.diskstats.ignored-devices",
-                      exclude, "collector.diskstats.device-include", options.device_include);
+  DeviceFilter filter = ResolveFilterFlags(kDiskstatsFilterFlags, {.exclude = options.device_exclude,
+                                                                   .exclude_given = options.device_exclude_set,
+                                                                   .include = options.device_include,
+                                                                   .old_exclude = options.ignored_devices});
   return std::make_unique<DiskstatsCollector>(paths, std::move(filter));
 }
 

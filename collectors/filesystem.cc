@@ -518,7 +518,7 @@ void AddFilesystemFlags(CLI::App& app) {
                         "fs-types-include)")
       ->group(group);
   app.add_option("--collector.filesystem.fs-types-include", f.options.fs_types_include,
-                 "Regexp of filesystem types to exclude for filesystem collector. (mutually exclusive to "
+                 "Regexp of filesystem types to include for filesystem collector. (mutually exclusive to "
                  "fs-types-exclude)")
       ->group(group);
   app.add_option("--collector.filesystem.ignored-fs-types", f.old_fs_types_excluded,
@@ -535,24 +535,17 @@ void AddFilesystemFlags(CLI::App& app) {
 
 // node_exporter's newMountPointsFilter / newFSTypeFilter flag rules.
 void ResolveFilter(const char* what, const std::string& old_value, bool exclude_set, std::string& exclude,
-                   const std::string& include) {
-  if (!old_value.empty()) {
-    if (exclude_set) {
-      throw std::invalid_argument(fmt::format("--collector.filesystem.ignored-{0} and "
-                                              "--collector.filesystem.{0}-exclude are mutually exclusive",
-                                              what));
-    }
-    log::Warn(fmt::format("--collector.filesystem.ignored-{0} is DEPRECATED and will be removed in 2.0.0, use "
-                          "--collector.filesystem.{0}-exclude",
-                          what));
-    exclude = old_value;
-    exclude_set = true;
-  }
-  if (!include.empty() && !exclude_set) exclude.clear();
-  if (!exclude.empty() && !include.empty()) {
-    throw std::invalid_argument(fmt::format(
-        "--collector.filesystem.{0}-exclude and --collector.filesystem.{0}-include are mutually exclusive", what));
-  }
+                   std::string& include) {
+  std::string exclude_flag = fmt::format("collector.filesystem.{}-exclude", what);
+  std::string include_flag = fmt::format("collector.filesystem.{}-include", what);
+  std::string old_flag = fmt::format("collector.filesystem.ignored-{}", what);
+  FilterFlagValues values{.exclude = exclude, .exclude_given = exclude_set, .include = include,
+                          .old_exclude = old_value};
+  ResolveFilterValues({.exclude = exclude_flag, .include = include_flag, .old_exclude = old_flag,
+                       .exclude_has_default = true},
+                      values);
+  exclude = values.exclude;
+  include = values.include;
 }
 
 std::unique_ptr<Collector> CreateFilesystem(const Paths& paths) {

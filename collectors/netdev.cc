@@ -496,33 +496,14 @@ NODE_AGENT_REGISTER_COLLECTOR("netdev", kEnabledByDefault, &AddNetdevFlags, &Cre
 
 std::unique_ptr<Collector> CreateNetdevCollector(const Paths& paths, const NetdevOptions& options) {
   NetdevOptions o = options;
-  if (!o.device_whitelist.empty()) {
-    if (!o.device_include.empty()) {
-      throw std::invalid_argument(
-          "--collector.netdev.device-whitelist and --collector.netdev.device-include are "
-          "mutually exclusive");
-    }
-    log::Warn("--collector.netdev.device-whitelist is DEPRECATED and will be removed in 2.0.0, "
-              "use --collector.netdev.device-include");
-    o.device_include = o.device_whitelist;
-  }
-  if (!o.device_blacklist.empty()) {
-    if (!o.device_exclude.empty()) {
-      throw std::invalid_argument(
-          "--collector.netdev.device-blacklist and --collector.netdev.device-exclude are "
-          "mutually exclusive");
-    }
-    log::Warn("--collector.netdev.device-blacklist is DEPRECATED and will be removed in 2.0.0, "
-              "use --collector.netdev.device-exclude");
-    o.device_exclude = o.device_blacklist;
-  }
-  if (!o.device_include.empty() && !o.device_exclude.empty()) {
-    throw std::invalid_argument(
-        "--collector.netdev.device-exclude & --collector.netdev.device-include are mutually "
-        "exclusive");
-  }
-  DeviceFilter filter("collector.netdev.device-exclude", o.device_exclude,
-                      "collector.netdev.device-include", o.device_include);
+  DeviceFilter filter = ResolveFilterFlags({.exclude = "collector.netdev.device-exclude",
+                                            .include = "collector.netdev.device-include",
+                                            .old_exclude = "collector.netdev.device-blacklist",
+                                            .old_include = "collector.netdev.device-whitelist"},
+                                           {.exclude = o.device_exclude,
+                                            .include = o.device_include,
+                                            .old_exclude = o.device_blacklist,
+                                            .old_include = o.device_whitelist});
   return std::make_unique<NetdevCollector>(paths, std::move(o), std::move(filter));
 }
 

@@ -36,15 +36,44 @@ TEST(CollectorFlags, ExplicitExcludeSeenAfterParsing) {
   EXPECT_THROW(Create("filesystem"), std::invalid_argument);
 
   // Parsed again without the excludes (flag variables are static, so the
-  // values stay; what must reset is "given"): filesystem then drops its
-  // excludes for the includes; diskstats still refuses, as node_exporter does.
+  // values stay; what must reset is "given"): an include given alone drops
+  // the exclude default, for filesystem and (node_exporter >= 1.11) diskstats.
   Config again;
   ASSERT_EQ(Parse({"--collector.diskstats.device-include=^sd", "--collector.filesystem.mount-points-include=^/y",
                    "--collector.filesystem.fs-types-include=^ext4$"},
                   again),
             -1);
   EXPECT_NE(Create("filesystem"), nullptr);
-  EXPECT_THROW(Create("diskstats"), std::invalid_argument);
+  EXPECT_NE(Create("diskstats"), nullptr);
+}
+
+TEST(CollectorFlags, EmptyValueDoesNotSwallowTheNextArgument) {
+  Config config;
+  ASSERT_EQ(Parse({"--collector.netdev.device-exclude=", "--web.listen-address=127.0.0.1:9200"}, config), -1);
+  EXPECT_EQ(config.listen_addresses, std::vector<std::string>{"127.0.0.1:9200"});
+  // Every kind of option: a string with a default, a repeatable one, the last argument.
+  Config last;
+  ASSERT_EQ(Parse({"--web.listen-address=127.0.0.1:9201", "--collector.diskstats.device-exclude="}, last), -1);
+  EXPECT_EQ(last.listen_addresses, std::vector<std::string>{"127.0.0.1:9201"});
+  EXPECT_NE(Create("diskstats"), nullptr);
+  Config ray;
+  ASSERT_EQ(Parse({"--ray.sd-file=", "--log.level=debug"}, ray), -1);
+  EXPECT_EQ(ray.ray_sd_file, "");
+  EXPECT_EQ(ray.log_level, "debug");
+}
+
+TEST(CollectorFlags, GoRegexpSyntaxAccepted) {
+  Config config;
+  ASSERT_EQ(Parse({"--collector.diskstats.device-exclude=(?i)^loop\\d+$"}, config), -1);
+  EXPECT_NE(Create("diskstats"), nullptr);
+  Config bad;
+  ASSERT_EQ(Parse({"--collector.diskstats.device-exclude=(unclosed"}, bad), -1);
+  try {
+    Create("diskstats");
+    FAIL() << "no exception for an invalid expression";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("--collector.diskstats.device-exclude"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
