@@ -14,203 +14,25 @@
 
 namespace node_agent {
 
-std::string SerializeTextPrometheusCpp(const std::vector<MetricFamily>& families) {
+std::string SerializeTextPrometheusCpp(const std::vector<prometheus::MetricFamily>& families) {
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, families);
   return std::move(out).str();
 }
 
-void AppendDouble(std::string& out, double v) {
-  // expfmt's writeFloat special cases, then strconv.AppendFloat(v, 'g', -1, 64).
-  if (v == 1) return void(out.push_back('1'));
-  if (v == 0) return void(out.push_back('0'));
-  if (v == -1) return void(out.append("-1"));
-  if (std::isnan(v)) return void(out.append("NaN"));
-  if (std::isinf(v)) return void(out.append(v > 0 ? "+Inf" : "-Inf"));
-  // Most samples are small counts: an integer below 1e6 in magnitude is its
-  // own shortest %g form (no exponent below 1e6), without the digit search.
-  if (v > -1e6 && v < 1e6) {
-    auto i = static_cast<int32_t>(v);
-    if (static_cast<double>(i) == v) {
-      char buf[16];
-      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, i);
-      return void(out.append(buf, end));
-    }
-  }
-  // Shortest round-trip digits, as Go's: "-d.ddde±XX" (two exponent digits at least).
-  char sci[40];
-  auto [end, ec] = std::to_chars(sci, sci + sizeof sci, v, std::chars_format::scientific);
-  const char* p = sci;
-  const char* e = std::find(p, static_cast<const char*>(end), 'e');
-  int exp = 0;
-  std::from_chars(e + 1 + (e[1] == '+'), end, exp);
-  std::string_view mant(p, e - p);
-  bool neg = false;
-  if (mant.front() == '-') {
-    neg = true;
-    mant.remove_prefix(1);
-  }
-  char digits[24];
-  size_t nd = 0;
-  for (char c : mant) {
-    if (c != '.') digits[nd++] = c;
-  }
-  // strconv ftoa.go, %g:
-  //   eprec := prec; if eprec > digs.nd && digs.nd >= digs.dp { eprec = digs.nd }
-  //   if shortest { eprec = 6 }
-  //   exp := digs.dp - 1; if exp < -4 || exp >= eprec { %e }
-  if (exp < -4 || exp >= 6) {
-    out.append(sci, end);  // already Go's %e form: shortest digits, e±XX
-    return;
-  }
-  if (neg) out.push_back('-');
-  int dp = exp + 1;  // digits before the decimal point
-  if (dp <= 0) {
-    out.append("0.");
-    out.append(static_cast<size_t>(-dp), '0');
-    out.append(digits, nd);
-    return;
-  }
-  if (static_cast<size_t>(dp) >= nd) {
-    out.append(digits, nd);
-    out.append(static_cast<size_t>(dp) - nd, '0');
-    return;
-  }
-  out.append(digits, static_cast<size_t>(dp));
-  out.push_back('.');
-  out.append(digits + dp, nd - static_cast<size_t>(dp));
-}
-
-std::string FormatDouble(double v) {
-  std::string s;
-  AppendDouble(s, v);
-  return s;
-}
-
-namespace {
-
-void AppendEscapedHelp(std::string& out, std::string_view s) {
-  size_t start = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c != '\\' && c != '\n') continue;
-    out.append(s.data() + start, i - start);
-    out.append(c == '\\' ? "\\\\" : "\\n");
-    start = i + 1;
-  }
-  out.append(s.data() + start, s.size() - start);
-}
-
-void AppendEscapedLabelValue(std::string& out, std::string_view s) {
-  size_t start = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c != '\\' && c != '\n' && c != '"') continue;
-    out.append(s.data() + start, i - start);
-    out.append(c == '\\' ? "\\\\" : c == '\n' ? "\\n" : "\\\"");
-    start = i + 1;
-  }
-  out.append(s.data() + start, s.size() - start);
-}
-
-// name{labels[,extra="value"]} value[ timestamp]\n
-void AppendSample(std::string& out, const std::string& name, std::string_view suffix,
-                  const prometheus::ClientMetric& m, std::string_view extra_name, double extra_value,
-                  double value) {
-  out.append(name);
-  out.append(suffix);
-  if (!m.label.empty() || !extra_name.empty()) {
-    out.push_back('{');
-    bool first = true;
-    for (const auto& l : m.label) {
-      if (!first) out.push_back(',');
-      first = false;
-      out.append(l.name);
-      out.append("=\"");
-      AppendEscapedLabelValue(out, l.value);
-      out.push_back('"');
-    }
-    if (!extra_name.empty()) {
-      if (!first) out.push_back(',');
-      out.append(extra_name);
-      out.append("=\"");
-      AppendDouble(out, extra_value);
-      out.push_back('"');
-    }
-    out.push_back('}');
-  }
-  out.push_back(' ');
-  AppendDouble(out, value);
-  if (m.timestamp_ms != 0) {
-    char buf[24];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, m.timestamp_ms);
-    out.push_back(' ');
-    out.append(buf, end);
-  }
-  out.push_back('\n');
-}
-
-std::string_view TypeName(MetricType t) {
-  switch (t) {
-    case MetricType::Counter: return "counter";
-    case MetricType::Gauge: return "gauge";
-    case MetricType::Summary: return "summary";
-    case MetricType::Histogram: return "histogram";
-    case MetricType::Untyped: break;
-  }
-  return "untyped";
-}
-
-}  // namespace
-
-void SerializeText(const std::vector<MetricFamily>& families, std::string& out) {
+void SerializeText(const std::vector<EncodedFamily>& families, std::string& out) {
   for (const auto& f : families) {
-    if (f.metric.empty()) continue;  // as TextSerializer and expfmt: no samples, no family
-    if (!f.help.empty()) {
-      out.append("# HELP ");
-      out.append(f.name);
-      out.push_back(' ');
-      AppendEscapedHelp(out, f.help);
-      out.push_back('\n');
-    }
-    out.append("# TYPE ");
-    out.append(f.name);
-    out.push_back(' ');
-    out.append(TypeName(f.type));
-    out.push_back('\n');
-    for (const auto& m : f.metric) {
-      switch (f.type) {
-        case MetricType::Counter: AppendSample(out, f.name, {}, m, {}, 0, m.counter.value); break;
-        case MetricType::Gauge: AppendSample(out, f.name, {}, m, {}, 0, m.gauge.value); break;
-        case MetricType::Untyped: AppendSample(out, f.name, {}, m, {}, 0, m.untyped.value); break;
-        case MetricType::Summary:
-          for (const auto& q : m.summary.quantile) AppendSample(out, f.name, {}, m, "quantile", q.quantile, q.value);
-          AppendSample(out, f.name, "_sum", m, {}, 0, m.summary.sample_sum);
-          AppendSample(out, f.name, "_count", m, {}, 0, static_cast<double>(m.summary.sample_count));
-          break;
-        case MetricType::Histogram: {
-          bool inf = false;
-          for (const auto& b : m.histogram.bucket) {
-            AppendSample(out, f.name, "_bucket", m, "le", b.upper_bound, static_cast<double>(b.cumulative_count));
-            inf = inf || std::isinf(b.upper_bound);
-          }
-          if (!inf) {
-            AppendSample(out, f.name, "_bucket", m, "le", INFINITY, static_cast<double>(m.histogram.sample_count));
-          }
-          AppendSample(out, f.name, "_sum", m, {}, 0, m.histogram.sample_sum);
-          AppendSample(out, f.name, "_count", m, {}, 0, static_cast<double>(m.histogram.sample_count));
-          break;
-        }
-      }
-    }
+    if (f.count == 0) continue;  // as TextSerializer and expfmt: no samples, no family
+    AppendFamilyHeader(out, f.name, f.help, f.type);
+    out.append(f.samples);
   }
 }
 
-std::string SerializeText(const std::vector<MetricFamily>& families) {
+std::string SerializeText(const std::vector<EncodedFamily>& families) {
   std::string out;
-  size_t estimate = 0;
-  for (const auto& f : families) estimate += 64 + f.help.size() + f.metric.size() * (f.name.size() + 48);
-  out.reserve(estimate);
+  size_t size = 0;
+  for (const auto& f : families) size += 64 + f.name.size() + f.help.size() + f.samples.size();
+  out.reserve(size);
   SerializeText(families, out);
   return out;
 }

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include <prometheus/metric_family.h>
+
 #include "lib/metrics.h"
 
 namespace node_agent {
@@ -16,23 +18,17 @@ inline constexpr char kOpenMetricsContentType[] =
     "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 // Serializes families in the text format as Go's client_golang (expfmt) does,
-// so values are byte-identical to node_exporter's: Go's shortest float form
-// (FormatDouble), HELP with backslash and newline escaped, label values with
-// backslash, quote and newline escaped; histogram/summary lines in Go's order
-// (buckets or quantiles, then _sum, then _count). Empty HELP is left out.
-std::string SerializeText(const std::vector<MetricFamily>& families);
+// so values are byte-identical to node_exporter's: the samples are already
+// text (lib/metrics.h writes them as they are added); this writes each
+// family's HELP and TYPE lines before them. Empty HELP is left out, and so is
+// a family without samples.
+std::string SerializeText(const std::vector<EncodedFamily>& families);
 // Appends to `out` (lets a caller reuse a buffer).
-void SerializeText(const std::vector<MetricFamily>& families, std::string& out);
+void SerializeText(const std::vector<EncodedFamily>& families, std::string& out);
 
 // prometheus-cpp's TextSerializer (ostream-based), kept as the reference the
 // unit tests and microbenchmarks compare the writer above with.
-std::string SerializeTextPrometheusCpp(const std::vector<MetricFamily>& families);
-
-// Go's strconv.FormatFloat(v, 'g', -1, 64) as expfmt writes sample values:
-// "1", "0" (also for -0), "NaN", "+Inf", "-Inf", 1.85309696e+09, 0.0001, 1e-05.
-// Appends to `out`.
-void AppendDouble(std::string& out, double v);
-std::string FormatDouble(double v);
+std::string SerializeTextPrometheusCpp(const std::vector<prometheus::MetricFamily>& families);
 
 // Response formats the agent can produce.
 enum class Format { kText, kOpenMetrics };

@@ -104,7 +104,7 @@ HttpResponse MetricsHandler::Metrics(std::string_view query, Scraper::Clock::tim
   // a worker (it answers with Overloaded()); here the count only feeds
   // promhttp_metric_handler_requests_in_flight.
   ++in_flight_;
-  std::vector<MetricFamily> families;
+  std::vector<EncodedFamily> families;
   std::string error;
   bool ok = scraper_.Scrape(QueryValues(query, "collect[]"), QueryValues(query, "exclude[]"), families, error,
                              deadline);
@@ -126,7 +126,7 @@ HttpResponse MetricsHandler::Metrics(std::string_view query, Scraper::Clock::tim
   return res;
 }
 
-void MetricsHandler::AddHandlerMetrics(std::vector<MetricFamily>& families) {
+void MetricsHandler::AddHandlerMetrics(std::vector<EncodedFamily>& families) {
   MetricSet set;
   set.Gauge("node_agent_build_info",
             "A metric with a constant '1' value labeled by version and revision from which node-agent was built.",
@@ -144,7 +144,7 @@ void MetricsHandler::AddHandlerMetrics(std::vector<MetricFamily>& families) {
   }
   // `families` comes sorted from the scrape: insert these few in place
   // rather than sort all ~200 families again.
-  auto by_name = [](const MetricFamily& a, const MetricFamily& b) { return a.name < b.name; };
+  auto by_name = [](const EncodedFamily& a, const EncodedFamily& b) { return a.name < b.name; };
   for (auto& f : set.Take()) {
     families.insert(std::upper_bound(families.begin(), families.end(), f, by_name), std::move(f));
   }

@@ -53,7 +53,7 @@ class MetricsHandler {
 
  private:
   HttpResponse Metrics(std::string_view query, Scraper::Clock::time_point deadline);
-  void AddHandlerMetrics(std::vector<MetricFamily>& families);
+  void AddHandlerMetrics(std::vector<EncodedFamily>& families);
 
   Scraper& scraper_;
   Options options_;

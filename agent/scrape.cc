@@ -27,7 +27,7 @@ struct Scraper::Entry {
 // scraping thread waits for all of them or the deadline. Shared with the
 // runners, so a collector that returns after the deadline writes into a
 // result nobody reads any more.
-struct Scraper::Job {
+struct Scraper::Job : std::enable_shared_from_this<Scraper::Job> {
   enum class State { kPending, kWaiting, kCollecting, kDone, kAbandoned };
   struct Task {
     std::shared_ptr<Entry> entry;
@@ -184,24 +184,24 @@ void AddRunner(const std::shared_ptr<Pool>& pool, std::shared_ptr<Job> job) {
   }
 }
 
-// Families of several sets, sorted by name; same-named families are merged in
-// order, as one MetricSet would have done. Sorts indices, then moves each
-// family once: a stable_sort of the ~200 families themselves moved each of
-// them (two strings and a vector) a dozen times per scrape.
-void MergeSorted(std::vector<MetricFamily>& families) {
+}  // namespace
+
+// Sorts indices, then moves each family once: a stable_sort of the families
+// themselves moved each of them (three strings) a dozen times per scrape.
+void MergeSortedFamilies(std::vector<EncodedFamily>& families) {
   std::vector<uint32_t> order(families.size());
   for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
     int c = families[a].name.compare(families[b].name);
     return c < 0 || (c == 0 && a < b);
   });
-  std::vector<MetricFamily> sorted;
+  std::vector<EncodedFamily> sorted;
   sorted.reserve(families.size());
   for (uint32_t i : order) {
-    MetricFamily& f = families[i];
+    EncodedFamily& f = families[i];
     if (!sorted.empty() && sorted.back().name == f.name) {
-      auto& into = sorted.back().metric;
-      for (auto& m : f.metric) into.push_back(std::move(m));
+      sorted.back().samples.append(f.samples);
+      sorted.back().count += f.count;
     } else {
       sorted.push_back(std::move(f));
     }
@@ -209,7 +209,73 @@ void MergeSorted(std::vector<MetricFamily>& families) {
   families = std::move(sorted);
 }
 
-}  // namespace
+// Waits until every task finished or the deadline passed; hands the rest of
+// the queue to one more runner whenever no task finished for options_.stall.
+void Scraper::WaitForJob(Job& job, Clock::time_point now) {
+  std::unique_lock<std::mutex> lock(job.mutex);
+  size_t finished_seen = 0;
+  Clock::time_point last_progress = now;
+  while (job.finished < job.tasks.size()) {
+    job.all_finished.wait_until(lock, std::min(job.deadline, last_progress + options_.stall));
+    if (job.finished == job.tasks.size()) break;
+    now = Clock::now();
+    if (now >= job.deadline) break;
+    if (job.finished != finished_seen) {
+      finished_seen = job.finished;
+      last_progress = now;
+    } else if (now >= last_progress + options_.stall) {
+      if (job.next.load(std::memory_order_relaxed) < job.tasks.size()) {
+        lock.unlock();
+        AddRunner(pool_, job.shared_from_this());
+        lock.lock();
+      }
+      last_progress = now;
+    }
+  }
+  job.expired = true;
+}
+
+// Takes the finished collectors' families, marks those still running stuck,
+// and adds every collector's node_scrape_collector_* samples to `self`.
+void Scraper::GatherResults(Job& job, std::vector<EncodedFamily>& families, MetricSet& self) {
+  std::lock_guard<std::mutex> lock(job.mutex);
+  Clock::time_point now = Clock::now();
+  for (auto& task : job.tasks) {
+    const std::string& name = task.entry->name;
+    switch (task.state) {
+      case Job::State::kDone:
+        for (auto& f : task.out.Take()) families.push_back(std::move(f));
+        break;
+      case Job::State::kCollecting:
+        task.state = Job::State::kAbandoned;
+        task.entry->stuck.store(true, std::memory_order_release);
+        task.seconds = Seconds(now - task.start);
+        log::Error("collector did not finish by the scrape deadline; skipped until it returns",
+                   {{"name", name}, {"took", std::to_string(task.seconds)}});
+        break;
+      case Job::State::kWaiting:  // waiting for a concurrent scrape of it
+        task.seconds = Seconds(now - task.start);
+        break;
+      default:  // never started: every runner was stuck
+        break;
+    }
+    self.Gauge("node_scrape_collector_duration_seconds", "node_exporter: Duration of a collector scrape.",
+               {{"collector", name}}, task.seconds);
+    self.Gauge("node_scrape_collector_success", "node_exporter: Whether a collector succeeded.",
+               {{"collector", name}}, task.state == Job::State::kDone && task.success ? 1 : 0);
+  }
+}
+
+void Scraper::CollectExtra(MetricSet& self) {
+  std::lock_guard<std::mutex> lock(extra_mutex_);
+  for (auto& c : extra_) {
+    try {
+      c->Collect(self);
+    } catch (const std::exception& e) {
+      log::Error("self-metrics collection failed", {{"err", e.what()}});
+    }
+  }
+}
 
 Scraper::Scraper(std::vector<Named> collectors, std::vector<std::unique_ptr<Collector>> extra)
     : Scraper(std::move(collectors), std::move(extra), Options{}) {}
@@ -248,7 +314,7 @@ std::vector<std::string> Scraper::Names() const {
 }
 
 bool Scraper::Scrape(const std::vector<std::string>& include, const std::vector<std::string>& exclude,
-                     std::vector<MetricFamily>& out, std::string& error, Clock::time_point deadline) {
+                     std::vector<EncodedFamily>& out, std::string& error, Clock::time_point deadline) {
   auto enabled = [&](const std::string& name) {
     return std::any_of(entries_.begin(), entries_.end(), [&](const auto& e) { return e->name == name; });
   };
@@ -272,69 +338,16 @@ bool Scraper::Scrape(const std::vector<std::string>& include, const std::vector<
     job->tasks.emplace_back().entry = entry;
   }
 
-  std::vector<MetricFamily> families;
+  std::vector<EncodedFamily> families;
   MetricSet self;
   if (!job->tasks.empty()) {
     AddRunner(pool_, job);
-    std::unique_lock<std::mutex> lock(job->mutex);
-    size_t finished_seen = 0;
-    Clock::time_point last_progress = now;
-    while (job->finished < job->tasks.size()) {
-      job->all_finished.wait_until(lock, std::min(deadline, last_progress + options_.stall));
-      if (job->finished == job->tasks.size()) break;
-      now = Clock::now();
-      if (now >= deadline) break;
-      if (job->finished != finished_seen) {
-        finished_seen = job->finished;
-        last_progress = now;
-      } else if (now >= last_progress + options_.stall) {
-        if (job->next.load(std::memory_order_relaxed) < job->tasks.size()) {
-          lock.unlock();
-          AddRunner(pool_, job);
-          lock.lock();
-        }
-        last_progress = now;
-      }
-    }
-    job->expired = true;
-    now = Clock::now();
-    for (auto& task : job->tasks) {
-      const std::string& name = task.entry->name;
-      switch (task.state) {
-        case Job::State::kDone:
-          for (auto& f : task.out.Take()) families.push_back(std::move(f));
-          break;
-        case Job::State::kCollecting:
-          task.state = Job::State::kAbandoned;
-          task.entry->stuck.store(true, std::memory_order_release);
-          task.seconds = Seconds(now - task.start);
-          log::Error("collector did not finish by the scrape deadline; skipped until it returns",
-                     {{"name", name}, {"took", std::to_string(task.seconds)}});
-          break;
-        case Job::State::kWaiting:  // waiting for a concurrent scrape of it
-          task.seconds = Seconds(now - task.start);
-          break;
-        default:  // never started: every runner was stuck
-          break;
-      }
-      self.Gauge("node_scrape_collector_duration_seconds", "node_exporter: Duration of a collector scrape.",
-                 {{"collector", name}}, task.seconds);
-      self.Gauge("node_scrape_collector_success", "node_exporter: Whether a collector succeeded.",
-                 {{"collector", name}}, task.state == Job::State::kDone && task.success ? 1 : 0);
-    }
+    WaitForJob(*job, now);
+    GatherResults(*job, families, self);
   }
-  {
-    std::lock_guard<std::mutex> lock(extra_mutex_);
-    for (auto& c : extra_) {
-      try {
-        c->Collect(self);
-      } catch (const std::exception& e) {
-        log::Error("self-metrics collection failed", {{"err", e.what()}});
-      }
-    }
-  }
+  CollectExtra(self);
   for (auto& f : self.Take()) families.push_back(std::move(f));
-  MergeSorted(families);
+  MergeSortedFamilies(families);
   out = std::move(families);
   return true;
 }

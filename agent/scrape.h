@@ -21,6 +21,10 @@
 
 namespace node_agent {
 
+// Sorts families by name, merging same-named ones in order (as one MetricSet
+// would have): how a scrape joins its collectors' families.
+void MergeSortedFamilies(std::vector<EncodedFamily>& families);
+
 class Scraper {
  public:
   using Clock = std::chrono::steady_clock;
@@ -60,7 +64,7 @@ class Scraper {
   // `deadline` (plus the time to merge the results); safe to call from
   // several threads at once.
   bool Scrape(const std::vector<std::string>& include, const std::vector<std::string>& exclude,
-              std::vector<MetricFamily>& out, std::string& error, Clock::time_point deadline = kNoDeadline);
+              std::vector<EncodedFamily>& out, std::string& error, Clock::time_point deadline = kNoDeadline);
 
   // Runner threads alive now (idle, running, or stuck in a collector).
   size_t RunnerThreads() const;
@@ -70,6 +74,9 @@ class Scraper {
   struct Pool;
 
  private:
+  void WaitForJob(Job& job, Clock::time_point now);
+  void GatherResults(Job& job, std::vector<EncodedFamily>& families, MetricSet& self);
+  void CollectExtra(MetricSet& self);
   std::vector<std::shared_ptr<Entry>> entries_;
   std::vector<std::unique_ptr<Collector>> extra_;
   std::mutex extra_mutex_;

@@ -11,6 +11,7 @@
 #include "agent/scrape.h"
 #include "lib/collector.h"
 #include "lib/log.h"
+#include "tests/support/decode.h"
 
 namespace node_agent {
 namespace {
@@ -34,9 +35,9 @@ Scraper DefaultScraper() {
 }
 
 // The families of one scrape of this host, for the serialization benchmarks.
-std::vector<MetricFamily> OneDefaultScrape() {
+std::vector<EncodedFamily> OneDefaultScrape() {
   Scraper scraper = DefaultScraper();
-  std::vector<MetricFamily> families;
+  std::vector<EncodedFamily> families;
   std::string error;
   scraper.Scrape({}, {}, families, error);
   return families;
@@ -84,7 +85,7 @@ void BM_ScrapeAllDefault(benchmark::State& state) {
   size_t bytes = 0;
   ProcessCpu cpu(state);
   for (auto _ : state) {
-    std::vector<MetricFamily> families;
+    std::vector<EncodedFamily> families;
     std::string error;
     scraper.Scrape({}, {}, families, error);
     std::string text = SerializeText(families);
@@ -96,7 +97,7 @@ void BM_ScrapeAllDefault(benchmark::State& state) {
 BENCHMARK(BM_ScrapeAllDefault)->Unit(benchmark::kMicrosecond);
 
 void BM_SerializeFullScrape(benchmark::State& state) {
-  std::vector<MetricFamily> families = OneDefaultScrape();
+  std::vector<EncodedFamily> families = OneDefaultScrape();
   for (auto _ : state) {
     benchmark::DoNotOptimize(SerializeText(families));
   }
@@ -106,7 +107,7 @@ BENCHMARK(BM_SerializeFullScrape)->Unit(benchmark::kMicrosecond);
 // The same families through prometheus-cpp's ostream-based TextSerializer,
 // which the agent used before its own writer.
 void BM_SerializeFullScrapePrometheusCpp(benchmark::State& state) {
-  std::vector<MetricFamily> families = OneDefaultScrape();
+  std::vector<prometheus::MetricFamily> families = testing::Decode(OneDefaultScrape());
   for (auto _ : state) {
     benchmark::DoNotOptimize(SerializeTextPrometheusCpp(families));
   }
@@ -115,7 +116,7 @@ BENCHMARK(BM_SerializeFullScrapePrometheusCpp)->Unit(benchmark::kMicrosecond);
 
 // gzip of a full scrape's text at zlib level state.range(0).
 void BM_Gzip(benchmark::State& state) {
-  std::vector<MetricFamily> families = OneDefaultScrape();
+  std::vector<EncodedFamily> families = OneDefaultScrape();
   std::string text = SerializeText(families);
   size_t out = 0;
   for (auto _ : state) {
@@ -127,6 +128,92 @@ void BM_Gzip(benchmark::State& state) {
   state.counters["out_bytes"] = static_cast<double>(out);
 }
 BENCHMARK(BM_Gzip)->Arg(1)->Arg(3)->Arg(6)->Unit(benchmark::kMicrosecond);
+
+// The path from a collector's sample to the response bytes, without the
+// collectors' reads: the samples of one scrape (each collector's, recorded
+// once) are added again through MetricSet, one set per collector, merged and
+// serialized, as a scrape does. user_ns_per_sample is the process's user CPU
+// per sample (gzip excluded). NODE_AGENT_BENCH_ROOT=DIR records them on a
+// fixture tree instead of this host (bench/make_scale_fixture.py for the
+// 1000-device rows).
+struct RecordedSample {
+  std::vector<LabelView> labels;
+  double value;
+};
+struct RecordedFamily {
+  MetricType type;
+  std::string name, help;
+  std::vector<Labels> owned;  // what `samples` point into
+  std::vector<RecordedSample> samples;
+};
+
+std::vector<std::vector<RecordedFamily>> RecordSamples(size_t& total) {
+  Config config = DefaultConfig();
+  if (const char* root = std::getenv("NODE_AGENT_BENCH_ROOT")) {
+    config.paths.procfs = std::string(root) + "/proc";
+    config.paths.sysfs = std::string(root) + "/sys";
+    config.paths.rootfs = root;
+    config.paths.udev_data = std::string(root) + "/udev/data";
+  }
+  std::vector<std::vector<RecordedFamily>> out;
+  total = 0;
+  for (const auto& name : config.enabled_collectors) {
+    MetricSet set;
+    try {
+      FindCollector(name)->create(config.paths)->Collect(set);
+    } catch (const std::exception&) {
+      continue;  // not on this host
+    }
+    auto& families = out.emplace_back();
+    for (const auto& encoded : set.families()) {
+      if (encoded.type == MetricType::Histogram || encoded.type == MetricType::Summary) continue;
+      auto decoded = testing::Decode(encoded);
+      auto& f = families.emplace_back();
+      f.type = decoded.type;
+      f.name = decoded.name;
+      f.help = decoded.help;
+      f.owned.reserve(decoded.metric.size());
+      for (const auto& m : decoded.metric) {
+        const Labels& labels = f.owned.emplace_back(m.label);
+        RecordedSample sample{{}, testing::SampleValue(decoded, m)};
+        for (const auto& l : labels) sample.labels.push_back({l.name, l.value});
+        f.samples.push_back(std::move(sample));
+        ++total;
+      }
+    }
+  }
+  return out;
+}
+
+void BM_SamplePath(benchmark::State& state) {
+  size_t total = 0;
+  auto recorded = RecordSamples(total);
+  size_t bytes = 0;
+  rusage before{}, after{};
+  getrusage(RUSAGE_SELF, &before);
+  for (auto _ : state) {
+    std::vector<EncodedFamily> families;
+    for (const auto& collector : recorded) {
+      MetricSet set;
+      for (const auto& f : collector) {
+        for (const auto& s : f.samples) set.AddLabels(f.type, f.name, f.help, s.labels, s.value);
+      }
+      for (auto& f : set.Take()) families.push_back(std::move(f));
+    }
+    MergeSortedFamilies(families);
+    std::string text = SerializeText(families);
+    bytes = text.size();
+    benchmark::DoNotOptimize(text);
+  }
+  getrusage(RUSAGE_SELF, &after);
+  auto us = [](const timeval& t) { return t.tv_sec * 1e6 + t.tv_usec; };
+  const double n = static_cast<double>(std::max<benchmark::IterationCount>(1, state.iterations()));
+  state.counters["samples"] = static_cast<double>(total);
+  state.counters["bytes"] = static_cast<double>(bytes);
+  state.counters["user_ns_per_sample"] =
+      total == 0 ? 0 : (us(after.ru_utime) - us(before.ru_utime)) * 1e3 / n / static_cast<double>(total);
+}
+BENCHMARK(BM_SamplePath)->Unit(benchmark::kMicrosecond);
 
 // One benchmark per registered collector, named after it.
 const bool kPerCollector = [] {

@@ -1,12 +1,18 @@
 // MetricSet: the seam between collectors and exposition. Collectors add
-// samples by family name; the set groups them into prometheus-cpp
-// MetricFamily objects, which the agent serializes.
+// samples by family name; each sample is written straight into its family's
+// text in the Prometheus exposition format, so a scrape builds no object per
+// sample (prometheus-cpp's ClientMetric and label vectors cost most of the
+// per-sample time). prometheus-cpp's types remain for what is built whole
+// (histograms, summaries, the textfile collector) and as the reference the
+// tests compare the text with.
 #pragma once
 
-#include <prometheus/metric_family.h>
+#include <prometheus/client_metric.h>
+#include <prometheus/metric_type.h>
 
 #include <cstdint>
-#include <map>
+#include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,53 +21,97 @@ namespace node_agent {
 
 using Label = prometheus::ClientMetric::Label;
 using Labels = std::vector<Label>;
-using prometheus::MetricFamily;
 using prometheus::MetricType;
+
+// A label as the caller has it, not copied: {{"device", name}, {"cpu", id}}.
+struct LabelView {
+  std::string_view name;
+  std::string_view value;
+};
+
+// A family ready to serialize: its header fields and its samples as
+// exposition text ("name{a=\"b\"} 1\n" lines, in the order added).
+struct EncodedFamily {
+  std::string name;
+  std::string help;
+  MetricType type = MetricType::Untyped;
+  std::string samples;
+  size_t count = 0;  // samples added (a histogram or summary counts once)
+};
 
 class MetricSet {
  public:
   // Adds one sample. The first call for a name fixes the family's help and
   // type; later calls with the same name append to that family.
-  void Add(MetricType type, std::string_view name, std::string_view help, Labels labels,
-           double value);
+  void Add(MetricType type, std::string_view name, std::string_view help, std::initializer_list<LabelView> labels,
+           double value) {
+    AddSample(type, name, help, std::span<const LabelView>(labels.begin(), labels.size()), value);
+  }
+  // The same for labels in an array built by the caller.
+  void AddLabels(MetricType type, std::string_view name, std::string_view help, std::span<const LabelView> labels,
+                 double value) {
+    AddSample(type, name, help, labels, value);
+  }
+  // The same for labels built as a list of owned strings.
+  void Add(MetricType type, std::string_view name, std::string_view help, const Labels& labels, double value);
 
-  void Gauge(std::string_view name, std::string_view help, Labels labels, double value) {
-    Add(MetricType::Gauge, name, help, std::move(labels), value);
+  void Gauge(std::string_view name, std::string_view help, std::initializer_list<LabelView> labels, double value) {
+    Add(MetricType::Gauge, name, help, labels, value);
   }
-  void Counter(std::string_view name, std::string_view help, Labels labels, double value) {
-    Add(MetricType::Counter, name, help, std::move(labels), value);
+  void Gauge(std::string_view name, std::string_view help, const Labels& labels, double value) {
+    Add(MetricType::Gauge, name, help, labels, value);
   }
-  void Untyped(std::string_view name, std::string_view help, Labels labels, double value) {
-    Add(MetricType::Untyped, name, help, std::move(labels), value);
+  void Counter(std::string_view name, std::string_view help, std::initializer_list<LabelView> labels, double value) {
+    Add(MetricType::Counter, name, help, labels, value);
+  }
+  void Counter(std::string_view name, std::string_view help, const Labels& labels, double value) {
+    Add(MetricType::Counter, name, help, labels, value);
+  }
+  void Untyped(std::string_view name, std::string_view help, std::initializer_list<LabelView> labels, double value) {
+    Add(MetricType::Untyped, name, help, labels, value);
+  }
+  void Untyped(std::string_view name, std::string_view help, const Labels& labels, double value) {
+    Add(MetricType::Untyped, name, help, labels, value);
   }
   // Adds a whole sample as built by the caller: histograms and summaries
   // carry several values (buckets/quantiles, sum, count). Same family rules
   // as Add; `metric` must fill the member that matches the family's type.
   void AddMetric(MetricType type, std::string_view name, std::string_view help,
-                 prometheus::ClientMetric metric);
+                 const prometheus::ClientMetric& metric);
 
-  const std::vector<MetricFamily>& families() const { return families_; }
+  const std::vector<EncodedFamily>& families() const { return families_; }
   // Moves the families out and leaves the set empty.
-  std::vector<MetricFamily> Take();
-  // Finds a family by name; nullptr when absent. For tests and self-metrics.
-  const MetricFamily* Find(std::string_view name) const;
+  std::vector<EncodedFamily> Take();
+  // Finds a family by name; nullptr when absent.
+  const EncodedFamily* Find(std::string_view name) const;
   bool empty() const { return families_.empty(); }
 
  private:
-  MetricFamily& FamilyFor(MetricType type, std::string_view name, std::string_view help);
+  void AddSample(MetricType type, std::string_view name, std::string_view help, std::span<const LabelView> labels,
+                 double value);
+  EncodedFamily& FamilyFor(MetricType type, std::string_view name, std::string_view help);
   // The slot of `name` in index_: its family's or the empty one to fill.
   size_t Slot(std::string_view name) const;
   void Rehash(size_t slots);
-  std::vector<MetricFamily> families_;
+  std::vector<EncodedFamily> families_;
   // Name -> family, by open addressing over families_ (index + 1; 0 empty;
-  // a power-of-two size kept at most half full). A scrape adds ~450 samples
-  // to ~200 families: a std::map cost a node, a key copy and string compares
-  // with "node_..." prefixes on every sample.
+  // a power-of-two size kept at most half full): a scrape adds a few hundred
+  // samples to a few hundred families, most names sharing the "node_" prefix.
   std::vector<uint32_t> index_;
   size_t last_ = 0;  // consecutive samples usually go to the same family
 };
 
-// Returns the sample's value whatever the family type.
-double SampleValue(const MetricFamily& family, const prometheus::ClientMetric& metric);
+// The text exposition format's pieces (Prometheus text format 0.0.4, as Go's
+// expfmt writes it).
+// A float as expfmt writes it: Go's strconv 'g' shortest form, NaN, +Inf, -Inf.
+void AppendDouble(std::string& out, double v);
+std::string FormatDouble(double v);
+// A HELP text: backslash and newline escaped.
+void AppendEscapedHelp(std::string& out, std::string_view s);
+// A label value: backslash, newline and double quote escaped.
+void AppendEscapedLabelValue(std::string& out, std::string_view s);
+// "# HELP name help\n# TYPE name type\n" (no HELP line for an empty help).
+void AppendFamilyHeader(std::string& out, std::string_view name, std::string_view help, MetricType type);
+std::string_view TypeName(MetricType type);
 
 }  // namespace node_agent

@@ -12,15 +12,13 @@
 
 namespace {
 
-std::vector<node_agent::MetricFamily> ToFamilies(const std::vector<node_agent::ParsedFamily>& parsed) {
-  std::vector<node_agent::MetricFamily> out;
+// The families as the agent encodes them: each sample through MetricSet.
+std::vector<node_agent::EncodedFamily> ToFamilies(const std::vector<node_agent::ParsedFamily>& parsed) {
+  std::vector<node_agent::EncodedFamily> out;
   for (const auto& p : parsed) {
-    node_agent::MetricFamily f;
-    f.name = p.name;
-    f.help = p.help.value_or("");
-    f.type = p.type;
-    f.metric = p.metrics;
-    out.push_back(std::move(f));
+    node_agent::MetricSet set;
+    for (const auto& m : p.metrics) set.AddMetric(p.type, p.name, p.help.value_or(""), m);
+    for (auto& f : set.Take()) out.push_back(std::move(f));
   }
   return out;
 }

@@ -10,6 +10,7 @@
 #include "agent/exposition.h"
 #include "lib/collector.h"
 #include "lib/metrics.h"
+#include "tests/support/decode.h"
 
 namespace node_agent::testing {
 
@@ -39,33 +40,35 @@ inline Paths FixturePaths(const std::string& root) {
 // The exposition the agent serves for these families.
 inline std::string Serialize(const MetricSet& set) { return SerializeText(set.families()); }
 
-// Value of the sample with exactly these labels; NaN-free sentinel -12345.678
-// when the sample is absent, so a missing sample never equals an expectation.
-inline double Value(const MetricSet& set, std::string_view family, const Labels& labels = {}) {
-  const MetricFamily* f = set.Find(family);
-  if (!f) return -12345.678;
-  for (const auto& m : f->metric) {
-    if (m.label == labels) return SampleValue(*f, m);
+// Value of the sample with exactly these labels in a decoded family, or `absent`.
+inline double ValueIn(const MetricFamily& f, const Labels& labels, double absent) {
+  for (const auto& m : f.metric) {
+    if (m.label == labels) return SampleValue(f, m);
   }
-  return -12345.678;
+  return absent;
+}
+
+// Value of the sample with exactly these labels; NaN-free sentinel
+// -12345.678 when the sample is absent, so a missing sample never equals an
+// expectation.
+inline double Value(const MetricSet& set, std::string_view family, const Labels& labels = {}) {
+  auto f = Find(set, family);
+  return f ? ValueIn(*f, labels, -12345.678) : -12345.678;
 }
 
 // Value of the sample with exactly these labels in a scrape's families (the
 // Scraper's output), or -1 when absent.
-inline double ScrapedValue(const std::vector<MetricFamily>& families, std::string_view family,
+inline double ScrapedValue(const std::vector<EncodedFamily>& families, std::string_view family,
                            const Labels& labels) {
   for (const auto& f : families) {
-    if (f.name != family) continue;
-    for (const auto& m : f.metric) {
-      if (m.label == labels) return SampleValue(f, m);
-    }
+    if (f.name == family) return ValueIn(Decode(f), labels, -1);
   }
   return -1;
 }
 
 inline size_t SampleCount(const MetricSet& set, std::string_view family) {
-  const MetricFamily* f = set.Find(family);
-  return f ? f->metric.size() : 0;
+  const EncodedFamily* f = set.Find(family);
+  return f ? f->count : 0;
 }
 
 // A scratch directory removed at scope exit, for tests that build their own

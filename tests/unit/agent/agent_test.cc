@@ -41,7 +41,7 @@ Scraper MakeScraper() {
 
 TEST(Scraper, ReportsSuccessPerCollectorAndKeepsPartialOutput) {
   Scraper scraper = MakeScraper();
-  std::vector<MetricFamily> fams;
+  std::vector<EncodedFamily> fams;
   std::string error;
   ASSERT_TRUE(scraper.Scrape({}, {}, fams, error));
   EXPECT_EQ(testing::ScrapedValue(fams, "node_scrape_collector_success", {{"collector", "good"}}), 1);
@@ -56,7 +56,7 @@ TEST(Scraper, ReportsSuccessPerCollectorAndKeepsPartialOutput) {
 
 TEST(Scraper, CollectAndExcludeFilter) {
   Scraper scraper = MakeScraper();
-  std::vector<MetricFamily> fams;
+  std::vector<EncodedFamily> fams;
   std::string error;
   ASSERT_TRUE(scraper.Scrape({"good"}, {}, fams, error));
   EXPECT_EQ(testing::ScrapedValue(fams, "node_good", {{"k", "v"}}), 42);

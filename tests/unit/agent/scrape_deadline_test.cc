@@ -39,10 +39,10 @@ size_t CountEntries(const char* dir) {
 size_t ThreadCount() { return CountEntries("/proc/self/task"); }
 size_t FdCount() { return CountEntries("/proc/self/fd"); }
 
-double Success(const std::vector<MetricFamily>& fams, const std::string& collector) {
+double Success(const std::vector<EncodedFamily>& fams, const std::string& collector) {
   return testing::ScrapedValue(fams, "node_scrape_collector_success", {{"collector", collector}});
 }
-double Duration(const std::vector<MetricFamily>& fams, const std::string& collector) {
+double Duration(const std::vector<EncodedFamily>& fams, const std::string& collector) {
   return testing::ScrapedValue(fams, "node_scrape_collector_duration_seconds", {{"collector", collector}});
 }
 
@@ -119,9 +119,9 @@ void MakeFifo(const std::string& path) {
   ASSERT_EQ(::mkfifo(path.c_str(), 0644), 0) << path;
 }
 
-std::vector<MetricFamily> ScrapeBy(Scraper& scraper, Clock::time_point deadline,
+std::vector<EncodedFamily> ScrapeBy(Scraper& scraper, Clock::time_point deadline,
                                    const std::vector<std::string>& include = {}) {
-  std::vector<MetricFamily> fams;
+  std::vector<EncodedFamily> fams;
   std::string error;
   EXPECT_TRUE(scraper.Scrape(include, {}, fams, error, deadline)) << error;
   return fams;

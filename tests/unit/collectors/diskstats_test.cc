@@ -172,7 +172,7 @@ TEST(DiskstatsCollector, InfoLabelsFromUdevAndSysfs) {
                    {"wwn", ""}}),
             1);
   // No queue directory at all.
-  const MetricFamily* info = set.Find("node_disk_info");
+  auto info = testing::Find(set, "node_disk_info");
   ASSERT_NE(info, nullptr);
   for (const auto& m : info->metric) {
     if (m.label[0].value == "dm-0") {
@@ -209,7 +209,7 @@ TEST(DiskstatsCollector, FilesystemAndDeviceMapperInfo) {
 
 TEST(DiskstatsCollector, SamplesSortedByDevice) {
   MetricSet set = CollectFixture();
-  const MetricFamily* f = set.Find("node_disk_reads_completed_total");
+  auto f = testing::Find(set, "node_disk_reads_completed_total");
   ASSERT_NE(f, nullptr);
   std::vector<std::string> devices;
   for (const auto& m : f->metric) devices.push_back(m.label[0].value);
@@ -298,7 +298,7 @@ TEST(DiskstatsCollector, StaticInfoRefreshedOnlyWhenDeviceSetChanges) {
   t.dir.Write("udev/data/b259:0", "E:ID_MODEL=first\n");
   auto c = NewDiskstatsCollector(t.paths(), {});
   auto model = [](const MetricSet& set) {
-    const MetricFamily* f = set.Find("node_disk_info");
+    auto f = testing::Find(set, "node_disk_info");
     return f ? f->metric.at(0).label.at(3).value : std::string("?");
   };
   MetricSet a;
@@ -359,7 +359,7 @@ TEST(DiskstatsCollector, RotationalNeedsTheWholeQueueDirectory) {
   auto rotational = [&] {
     MetricSet set;
     NewDiskstatsCollector(t.paths(), {})->Collect(set);
-    return set.Find("node_disk_info")->metric.at(0).label.at(6).value;
+    return testing::Find(set, "node_disk_info")->metric.at(0).label.at(6).value;
   };
   EXPECT_EQ(rotational(), "1");
   std::filesystem::remove(t.dir.path() + "/sys/block/sda/queue/io_timeout");

@@ -408,7 +408,7 @@ TEST(EthtoolCollector, Ec2EnaNodeWithDefaults) {
   EXPECT_EQ(Value(out, "node_ethtool_linklocal_allowance_exceeded", eth0), 96);
   EXPECT_EQ(Value(out, "node_ethtool_conntrack_allowance_available", eth0), 291337);
   EXPECT_EQ(Value(out, "node_ethtool_wd_expired", eth0), 1);
-  const MetricFamily* f = out.Find("node_ethtool_pps_allowance_exceeded");
+  auto f = testing::Find(out, "node_ethtool_pps_allowance_exceeded");
   ASSERT_NE(f, nullptr);
   EXPECT_EQ(f->type, MetricType::Untyped);
   EXPECT_EQ(f->help, "Network interface pps_allowance_exceeded");
@@ -597,7 +597,7 @@ TEST(EthtoolCollector, ConformsToNodeExporterFixtures) {
     if (f.name.rfind("node_ethtool_", 0) != 0 || f.name == "node_ethtool_info") continue;
     for (const auto& m : f.metric) {
       ASSERT_EQ(m.label, (Labels{{"device", "eth0"}})) << f.name;
-      got[f.name] = SampleValue(f, m);
+      got[f.name] = testing::SampleValue(f, m);
     }
     EXPECT_EQ(f.type, MetricType::Untyped) << f.name;
   }
@@ -690,7 +690,7 @@ TEST(EthtoolCollector, LiveHost) {
   c->Collect(out);
   EXPECT_EQ(Value(out, "node_network_autonegotiate", {{"device", physical}}) >= 0, true);
   bool info_seen = false;
-  if (const MetricFamily* f = out.Find("node_ethtool_info")) {
+  if (auto f = testing::Find(out, "node_ethtool_info")) {
     for (const auto& m : f->metric) {
       for (const auto& l : m.label) info_seen |= l.name == "device" && l.value == physical;
     }

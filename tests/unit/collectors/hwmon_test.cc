@@ -33,7 +33,7 @@ Labels CS(const std::string& chip, const std::string& sensor) {
 }
 
 std::string Help(const MetricSet& set, const std::string& family) {
-  const MetricFamily* f = set.Find(family);
+  auto f = testing::Find(set, family);
   return f ? f->help : "<absent>";
 }
 

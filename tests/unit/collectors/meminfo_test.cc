@@ -63,7 +63,7 @@ TEST(Meminfo, Ec2Fixture) {
   EXPECT_DOUBLE_EQ(Value(set, "node_memory_HugePages_Rsvd"), 1);
   EXPECT_EQ(set.Find("node_memory_Hugetlb_bytes"), nullptr);
   EXPECT_EQ(set.Find("node_memory_KReclaimable_bytes"), nullptr);
-  const MetricFamily* f = set.Find("node_memory_SwapTotal_bytes");
+  auto f = testing::Find(set, "node_memory_SwapTotal_bytes");
   ASSERT_NE(f, nullptr);
   EXPECT_EQ(f->type, MetricType::Gauge);
   EXPECT_EQ(f->help, "Memory information field SwapTotal_bytes.");

@@ -136,11 +136,11 @@ TEST(NetclassCollector, Ec2Fixture) {
   EXPECT_EQ(Value(set, "node_network_transmit_queue_length", {{"device", "docker0"}}), 0.0);
   EXPECT_EQ(Value(set, "node_network_carrier_changes_total", {{"device", "docker0"}}), 3.0);
   EXPECT_EQ(Value(set, "node_network_address_assign_type", {{"device", "veth3f2a1b0"}}), 1.0);
-  const MetricFamily* changes = set.Find("node_network_carrier_up_changes_total");
+  auto changes = testing::Find(set, "node_network_carrier_up_changes_total");
   ASSERT_NE(changes, nullptr);
   EXPECT_EQ(changes->type, MetricType::Counter);
   EXPECT_EQ(changes->help, "Network device property: carrier_up_changes_total");
-  const MetricFamily* info = set.Find("node_network_info");
+  auto info = testing::Find(set, "node_network_info");
   ASSERT_NE(info, nullptr);
   EXPECT_EQ(info->type, MetricType::Gauge);
   EXPECT_EQ(info->help, "Non-numeric data from /sys/class/net/<iface>, value is always 1.");

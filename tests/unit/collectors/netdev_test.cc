@@ -238,7 +238,7 @@ TEST(NetdevCollector, FixtureFromFile) {
   auto c = CreateNetdevCollector(FixturePaths(FixturePath("net/ec2")), FileSource());
   MetricSet set;
   c->Collect(set);
-  const MetricFamily* bytes = set.Find("node_network_receive_bytes_total");
+  auto bytes = testing::Find(set, "node_network_receive_bytes_total");
   ASSERT_NE(bytes, nullptr);
   EXPECT_EQ(bytes->type, MetricType::Counter);
   EXPECT_EQ(bytes->help, "Network device statistic receive_bytes.");
@@ -414,7 +414,7 @@ TEST(NetdevLive, AddressInfoHasLoopback) {
   o.address_info = true;
   MetricSet set;
   CreateNetdevCollector(Paths{}, o)->Collect(set);
-  const MetricFamily* f = set.Find("node_network_address_info");
+  auto f = testing::Find(set, "node_network_address_info");
   if (!f) GTEST_SKIP() << "no addresses";
   EXPECT_EQ(f->help, "node network address by device");
   EXPECT_EQ(Value(set, "node_network_address_info",

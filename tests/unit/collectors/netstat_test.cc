@@ -102,7 +102,7 @@ TEST(NetstatCollector, DefaultFieldsOnEc2Fixture) {
   for (const auto& [key, value] : expected) {
     EXPECT_EQ(Value(out, "node_netstat_" + key), value) << key;
   }
-  const MetricFamily* f = out.Find("node_netstat_Tcp_CurrEstab");
+  auto f = testing::Find(out, "node_netstat_Tcp_CurrEstab");
   ASSERT_NE(f, nullptr);
   EXPECT_EQ(f->type, MetricType::Untyped);
   EXPECT_EQ(f->help, "Statistic TcpCurrEstab.");

@@ -138,7 +138,7 @@ TEST(NvmeCollector, FollowsNamespaceChangesAndValues) {
   MetricSet d;
   c->Collect(d);
   EXPECT_EQ(Value(d, "node_nvme_namespace_used_bytes", l), 20.0 * 4096);
-  EXPECT_EQ(d.Find("node_nvme_info")->metric.at(0).label.at(5).value, "resetting");
+  EXPECT_EQ(testing::Find(d, "node_nvme_info")->metric.at(0).label.at(5).value, "resetting");
 }
 
 }  // namespace

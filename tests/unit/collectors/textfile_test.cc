@@ -195,17 +195,17 @@ TEST(TextfileCollector, ExportsFixtureFamiliesWithTypesAndHelp) {
   EXPECT_EQ(Value(set, "ray_tasks_finished_total",
                   {{"reason", "OOM \"killed\"\\retry\nlater"}, {"state", "FAILED"}}),
             7);
-  const MetricFamily* up = set.Find("ray_cluster_up");
+  auto up = testing::Find(set, "ray_cluster_up");
   ASSERT_TRUE(up);
   EXPECT_EQ(up->type, MetricType::Untyped);
   EXPECT_EQ(up->help, "Metric read from " + RayDir() + "/ray_node.prom");
-  const MetricFamily* hist = set.Find("ray_object_store_latency_seconds");
+  auto hist = testing::Find(set, "ray_object_store_latency_seconds");
   ASSERT_TRUE(hist);
   EXPECT_EQ(hist->type, MetricType::Histogram);
   ASSERT_EQ(hist->metric.size(), 1u);
   EXPECT_EQ(hist->metric[0].histogram.sample_count, 500u);
   EXPECT_EQ(hist->metric[0].histogram.bucket.size(), 3u);
-  const MetricFamily* summary = set.Find("ray_gcs_rpc_seconds");
+  auto summary = testing::Find(set, "ray_gcs_rpc_seconds");
   ASSERT_TRUE(summary);
   EXPECT_EQ(summary->type, MetricType::Summary);
   ASSERT_EQ(summary->metric[0].summary.quantile.size(), 2u);

@@ -39,7 +39,7 @@ TEST(Uname, LiveMatchesTheSyscall) {
   ASSERT_EQ(uname(&u), 0);
   MetricSet set;
   NewUnameCollector()->Collect(set);
-  const MetricFamily* f = set.Find("node_uname_info");
+  auto f = testing::Find(set, "node_uname_info");
   ASSERT_NE(f, nullptr);
   EXPECT_EQ(f->type, MetricType::Gauge);
   EXPECT_EQ(f->help, "Labeled system information as provided by the uname system call.");

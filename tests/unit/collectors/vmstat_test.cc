@@ -38,7 +38,7 @@ TEST(Vmstat, DefaultFieldsOnEc2Fixture) {
   EXPECT_DOUBLE_EQ(Value(set, "node_vmstat_pgmajfault"), 10923);
   EXPECT_DOUBLE_EQ(Value(set, "node_vmstat_oom_kill"), 2);
   EXPECT_EQ(set.families().size(), 7u);  // not nr_*, pgscan_*, thp_fault_alloc
-  const MetricFamily* f = set.Find("node_vmstat_oom_kill");
+  auto f = testing::Find(set, "node_vmstat_oom_kill");
   ASSERT_NE(f, nullptr);
   EXPECT_EQ(f->type, MetricType::Untyped);
   EXPECT_EQ(f->help, "/proc/vmstat information field oom_kill.");
