@@ -5,6 +5,7 @@
 // that signature), or the rest as a whole message.
 // seeds: dbus_reply
 #include <cstdint>
+#include <iterator>
 
 #include "collectors/logind.h"
 #include "collectors/systemd.h"
@@ -19,7 +20,7 @@ void ParseAll(DBusMessage* m) {
     for (const auto& u : *units) FUZZ_CHECK(!u.path.empty() && u.path[0] == '/');
     auto summary = SummarizeSystemdUnits(*units);
     FUZZ_CHECK(summary.size() >= 5);
-    SystemdUnitFilter filter(kSystemdDefaultUnitInclude, kSystemdDefaultUnitExclude);
+    static const SystemdUnitFilter filter(kSystemdDefaultUnitInclude, kSystemdDefaultUnitExclude);
     for (const auto& u : *units) (void)filter.Included(u);
   }
   if (auto seats = ParseListSeats(m)) {
