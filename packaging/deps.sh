@@ -4,7 +4,8 @@
 #   packaging/deps.sh          build dependencies (incl. packaging/package.sh's: dpkg-dev
 #                              for the prometheus-cpp source package, rpm for rpmbuild, file)
 #   packaging/deps.sh --test   build + test dependencies (Prometheus + promtool, node_exporter,
-#                              PyYAML, the openssl CLI (test_web makes its certificates); for tests/packaging: rpmlint, createrepo-c, dnf, lintian,
+#                              dbus-daemon with python3-dbus/python3-gi for the systemd and logind
+#                              collectors' fake services, PyYAML, the openssl CLI (test_web makes its certificates); for tests/packaging: rpmlint, createrepo-c, dnf, lintian,
 #                              busybox-static, systemd for systemd-analyze; clang and lld for
 #                              the libFuzzer targets), and --cross-aarch64's
 #   packaging/deps.sh --cross-aarch64
@@ -19,7 +20,7 @@ build_pkgs=(cmake ninja-build g++ pkg-config git
             prometheus-cpp-dev libboost-dev libsensors-dev libfmt-dev nlohmann-json3-dev
             libcli11-dev libdeflate-dev libre2-dev libdbus-1-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev zlib1g-dev libssl-dev libyaml-dev libcrypt-dev libgtest-dev libgmock-dev libbenchmark-dev
             dpkg-dev rpm file binutils)
-test_pkgs=(prometheus prometheus-node-exporter dbus-daemon curl python3 python3-yaml openssl
+test_pkgs=(prometheus prometheus-node-exporter dbus-daemon python3-dbus python3-gi curl python3 python3-yaml openssl
            rpmlint createrepo-c dnf lintian busybox-static systemd
            clang libclang-rt-14-dev lld)  # libFuzzer targets (tests/fuzz/run.sh): clang, its fuzzer/sanitizer runtimes, lld
 # Header-only dependencies (Boost, CLI11, nlohmann-json) come from the host's
