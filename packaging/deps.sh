@@ -16,7 +16,7 @@
 #                              qemu-user-static to run the result (qemu-aarch64-static BINARY)
 # --test includes --cross-aarch64 (tests/run.sh cross-aarch64 step). Fast when all is installed.
 set -euo pipefail
-build_pkgs=(cmake ninja-build g++ pkg-config git
+build_pkgs=(cmake ninja-build ccache g++ pkg-config git
             prometheus-cpp-dev libboost-dev libsensors-dev libfmt-dev nlohmann-json3-dev
             libcli11-dev libdeflate-dev libre2-dev libdbus-1-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev zlib1g-dev libssl-dev libyaml-dev libcrypt-dev libgtest-dev libgmock-dev libbenchmark-dev
             dpkg-dev rpm file binutils)

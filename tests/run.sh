@@ -19,6 +19,9 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 shared="$root/../shared"
 jobs=$(nproc)
+# ccache (CMakeLists.txt uses it where installed) keys objects on paths
+# relative to the checkout, so a fresh clone reuses an earlier run's objects.
+export CCACHE_BASEDIR="$root"
 
 passed=0
 failed=0

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/build_paths.h"
 #include "lib/dbus.h"
 #include "tests/support/test_util.h"
 

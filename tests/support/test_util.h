@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/build_paths.h"
 #include "agent/exposition.h"
 #include "lib/collector.h"
 #include "lib/metrics.h"

@@ -1,5 +1,6 @@
 // The nvidia collector: its snapshot parser alone, then the real embedded
 // node-agent-nvml process on the fake libnvidia-ml.so.1 (tests/fake_nvml/).
+#include "tests/support/build_paths.h"
 #include "collectors/nvidia.h"
 
 #include <gtest/gtest.h>
@@ -288,7 +289,7 @@ TEST(NvidiaCollector, TemporaryFileFallback) {
 
 // The helper runs on any glibc >= 2.17: no symbol version above the baseline.
 TEST(NvidiaHelper, NeedsNoGlibcNewerThan217) {
-  FILE* p = popen("objdump -T " NODE_AGENT_NVML_HELPER " 2>&1", "r");
+  FILE* p = popen((std::string("objdump -T ") + NODE_AGENT_NVML_HELPER + " 2>&1").c_str(), "r");
   ASSERT_NE(p, nullptr);
   std::string text;
   char buf[4096];

@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 
+#include "tests/support/build_paths.h"
 #include "lib/collector.h"
 
 namespace node_agent {
