@@ -126,7 +126,8 @@ def fixture_agents():
             f'--path.rootfs={fx}', f'--path.procfs={fx}/proc', f'--path.sysfs={fx}/sys',
             f'--path.udev.data={fx}/udev/data', '--collector.disable-defaults',
             '--collector.cpu', '--collector.hwmon', '--collector.thermal_zone', '--collector.diskstats',
-            '--collector.netclass', '--collector.netclass.ignore-invalid-speed'])]
+            '--collector.netclass', '--collector.netclass.ignore-invalid-speed',
+            '--collector.dmi'])]  # a node with an instance type (product_name)
     fx = OWN_FIXTURES
     return [
         ('cpu', [f'--path.procfs={fx}/cpu/proc', f'--path.sysfs={fx}/cpu/sys',
@@ -408,6 +409,8 @@ class DashboardQueriesTest(unittest.TestCase):
                                  instance_type='no-such-type'))
         with_dmi = {r['metric']['instance'] for r in self.query('node_dmi_info{job="node"}')}
         self.assertEqual({r['metric'].get('instance') for r in none}, set(self.targets) - with_dmi)
+        if os.path.isdir(NE_FIXTURES) and os.environ.get('NODE_AGENT_RAY_FIXTURES') != 'own':
+            self.assertTrue(with_dmi, 'the node_exporter fixture agent has DMI')
 
     def test_every_dashboard_query_is_valid_and_returns_data(self):
         queries = dashboard_queries(dashboard())
