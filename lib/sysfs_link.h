@@ -17,4 +17,9 @@ namespace node_agent {
 // expected, so on a live system this only ever sees real symlinks.
 std::optional<std::string> ResolveDirLink(const std::string& path);
 
+// The target of the symlink `path` as readlink(2) gives it (Go's os.Readlink),
+// or, for a flattened symlink as above, the relative path the file holds.
+// nullopt (errno set: ENOENT, EINVAL, ...) when it is neither.
+std::optional<std::string> ReadSysfsLink(const std::string& path);
+
 }  // namespace node_agent

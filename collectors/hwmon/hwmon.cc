@@ -60,40 +60,6 @@ bool IsHwmonSensorType(std::string_view type) {
   return std::find(std::begin(kTypes), std::end(kTypes), type) != std::end(kTypes);
 }
 
-namespace {
-
-// Decodes one UTF-8 rune at s[i]; returns its length, or 0 when invalid
-// (Go then treats the single byte as RuneError).
-size_t DecodeRune(std::string_view s, size_t i, char32_t* rune) {
-  unsigned char c = static_cast<unsigned char>(s[i]);
-  if (c < 0x80) {
-    *rune = c;
-    return 1;
-  }
-  size_t len;
-  char32_t r, min;
-  if (c >= 0xC2 && c <= 0xDF) {
-    len = 2, r = c & 0x1F, min = 0x80;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3, r = c & 0x0F, min = 0x800;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4, r = c & 0x07, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  for (size_t k = 1; k < len; ++k) {
-    unsigned char cc = static_cast<unsigned char>(s[i + k]);
-    if ((cc & 0xC0) != 0x80) return 0;
-    r = (r << 6) | (cc & 0x3F);
-  }
-  if (r < min || r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) return 0;
-  *rune = r;
-  return len;
-}
-
-}  // namespace
-
 std::string CleanMetricName(std::string_view name) {
   std::string out;
   out.reserve(name.size());
@@ -114,26 +80,6 @@ std::string CleanMetricName(std::string_view name) {
   if (b == std::string::npos) return {};
   size_t e = out.find_last_not_of('_');
   return out.substr(b, e - b + 1);
-}
-
-std::string ToValidUtf8(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  bool in_invalid = false;
-  for (size_t i = 0; i < s.size();) {
-    char32_t r;
-    size_t len = DecodeRune(s, i, &r);
-    if (len == 0) {
-      if (!in_invalid) out.append("\xEF\xBF\xBD");
-      in_invalid = true;
-      ++i;
-      continue;
-    }
-    in_invalid = false;
-    out.append(s.substr(i, len));
-    i += len;
-  }
-  return out;
 }
 
 std::string ChipNameFromDevicePath(std::string_view device_path) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "lib/collector.h"
+#include "lib/go_compat.h"  // ToValidUtf8, DecodeRune
 #include "lib/metrics.h"
 
 namespace node_agent {
@@ -49,10 +50,6 @@ bool IsHwmonSensorType(std::string_view type);
 // node_exporter's cleanMetricName: lower-case, every rune outside [a-z0-9:_]
 // becomes '_', leading/trailing '_' trimmed. "Core 0" -> "core_0".
 std::string CleanMetricName(std::string_view name);
-
-// Go's strings.ToValidUTF8(s, "\uFFFD"): each run of invalid bytes becomes
-// one U+FFFD.
-std::string ToValidUtf8(std::string_view s);
 
 // Chip label from the resolved `device` path:
 // "/sys/devices/platform/coretemp.0" -> "platform_coretemp_0";

@@ -110,8 +110,9 @@ def metrics_of(expr):
     return set(METRIC_RE.findall(expr)) - {'by', 'without', 'on', 'ignoring', 'group_left', 'group_right'}
 
 
-def render(expr, instance='.*', ray_node_type='.*'):
-    values = {'__rate_interval': RATE_INTERVAL, 'instance': instance, 'ray_node_type': ray_node_type}
+def render(expr, instance='.*', ray_node_type='.*', instance_type='.*'):
+    values = {'__rate_interval': RATE_INTERVAL, 'instance': instance, 'ray_node_type': ray_node_type,
+              'instance_type': instance_type}
     out = VAR_RE.sub(lambda m: values[m.group(1)], expr)
     assert '$' not in out, out
     return out
@@ -125,7 +126,8 @@ def fixture_agents():
             f'--path.rootfs={fx}', f'--path.procfs={fx}/proc', f'--path.sysfs={fx}/sys',
             f'--path.udev.data={fx}/udev/data', '--collector.disable-defaults',
             '--collector.cpu', '--collector.hwmon', '--collector.thermal_zone', '--collector.diskstats',
-            '--collector.netclass', '--collector.netclass.ignore-invalid-speed'])]
+            '--collector.netclass', '--collector.netclass.ignore-invalid-speed',
+            '--collector.dmi'])]  # a node with an instance type (product_name)
     fx = OWN_FIXTURES
     return [
         ('cpu', [f'--path.procfs={fx}/cpu/proc', f'--path.sysfs={fx}/cpu/sys',
@@ -283,7 +285,7 @@ class ExampleFilesTest(unittest.TestCase):
         self.assertGreaterEqual(dash['schemaVersion'], 36)
         self.assertLessEqual(len(dash['uid']), 40)
         names = [v['name'] for v in dash['templating']['list']]
-        self.assertEqual(names, ['datasource', 'ray_node_type', 'instance'])
+        self.assertEqual(names, ['datasource', 'ray_node_type', 'instance_type', 'instance'])
         ids = [p['id'] for p in all_panels(dash)]
         self.assertEqual(len(ids), len(set(ids)), 'unique panel ids')
         cells = set()
@@ -385,11 +387,30 @@ class DashboardQueriesTest(unittest.TestCase):
     def test_template_variables(self):
         variables = {v['name']: v for v in dashboard()['templating']['list']}
         for name, expected in (('ray_node_type', {'head', 'worker'}), ('instance', set(self.targets))):
-            m = re.fullmatch(r'label_values\((.*),\s*(\w+)\)', variables[name]['definition'])
-            self.assertTrue(m, variables[name]['definition'])
             self.assertEqual(variables[name]['query']['query'], variables[name]['definition'])
-            result = self.query(render(m.group(1)))
-            self.assertEqual({r['metric'].get(m.group(2)) for r in result}, expected, name)
+            m = re.fullmatch(r'label_values\((.*),\s*(\w+)\)', variables[name]['definition'])
+            if not m:  # query_result(EXPR) with a regex capturing the label's value
+                m = re.fullmatch(r'query_result\((.*)\)', variables[name]['definition'])
+                label = re.fullmatch(r'/(\w+)="\(\[\^"\]\+\)"/', variables[name]['regex'])
+                self.assertTrue(m and label, variables[name]['definition'])
+                m = (m.group(1), label.group(1))
+            else:
+                m = (m.group(1), m.group(2))
+            result = self.query(render(m[0]))
+            self.assertEqual({r['metric'].get(m[1]) for r in result}, expected, name)
+        # Instance types: node_dmi_info's product_name; a node without DMI is
+        # still listed (above), and choosing a type keeps only its nodes and those.
+        itype = variables['instance_type']
+        m = re.fullmatch(r'label_values\((.*),\s*product_name\)', itype['definition'])
+        self.assertTrue(m, itype['definition'])
+        self.assertEqual(itype['query']['query'], itype['definition'])
+        self.query(render(m.group(1)))
+        none = self.query(render(variables['instance']['definition'][len('query_result('):-1],
+                                 instance_type='no-such-type'))
+        with_dmi = {r['metric']['instance'] for r in self.query('node_dmi_info{job="node"}')}
+        self.assertEqual({r['metric'].get('instance') for r in none}, set(self.targets) - with_dmi)
+        if os.path.isdir(NE_FIXTURES) and os.environ.get('NODE_AGENT_RAY_FIXTURES') != 'own':
+            self.assertTrue(with_dmi, 'the node_exporter fixture agent has DMI')
 
     def test_every_dashboard_query_is_valid_and_returns_data(self):
         queries = dashboard_queries(dashboard())
