@@ -132,6 +132,7 @@ struct ValueDef {
   std::string_view name;
   std::string_view help;
   double scale = 1;
+  bool omit_zero = false;  // node_exporter leaves the series out when 0
 };
 
 // /sys/fs/bcache/<uuid>/ and its internal/.
@@ -158,7 +159,7 @@ constexpr ValueDef kSetValues[] = {
      "where the pointer was stale after the read completed."},
 };
 
-// <backing device>/stats_total/; cache_readaheads only when not 0.
+// <backing device>/stats_total/.
 constexpr ValueDef kBdevTotals[] = {
     {"stats_total/bypassed", MetricType::Counter, "node_bcache_bypassed_bytes_total",
      "Amount of IO (both reads and writes) that has bypassed the cache."},
@@ -173,7 +174,7 @@ constexpr ValueDef kBdevTotals[] = {
     {"stats_total/cache_miss_collisions", MetricType::Counter, "node_bcache_cache_miss_collisions_total",
      "Instances where data insertion from cache miss raced with write (data already present)."},
     {"stats_total/cache_readaheads", MetricType::Counter, "node_bcache_cache_readaheads_total",
-     "Count of times readahead occurred."},
+     "Count of times readahead occurred.", 1, true},
 };
 
 constexpr ValueDef kCacheValues[] = {
@@ -217,7 +218,7 @@ class BcacheCollector : public Collector {
 
  private:
   void CollectSet(const std::string& dir, const std::string& uuid, MetricSet& out) {
-    for (const ValueDef& def : kSetValues) Emit(def, dir, {{"uuid", uuid}}, out, false);
+    for (const ValueDef& def : kSetValues) Emit(def, dir, {{"uuid", uuid}}, out);
     DirLister lister(dir, false);
     if (int err = lister.List(members_); err != 0) Fail(err, dir);
     for (const DirEntry& m : members_) {
@@ -226,15 +227,15 @@ class BcacheCollector : public Collector {
       Labels labels{{"uuid", uuid}, {"backing_device", m.name}};
       Emit({"dirty_data", MetricType::Gauge, "node_bcache_dirty_data_bytes",
             "Amount of dirty data for this backing device in the cache."},
-           bdev, labels, out, false);
+           bdev, labels, out);
       AddWritebackRate(bdev + "/writeback_rate_debug", labels, out);
-      for (const ValueDef& def : kBdevTotals) Emit(def, bdev, labels, out, def.file == kBdevTotals[6].file);
+      for (const ValueDef& def : kBdevTotals) Emit(def, bdev, labels, out);
     }
     for (const DirEntry& m : members_) {
       if (!MatchesNumbered(m.name, "cache")) continue;
       std::string cache = EntryDir(dir + "/" + m.name, m.type);
       Labels labels{{"uuid", uuid}, {"cache_device", m.name}};
-      for (const ValueDef& def : kCacheValues) Emit(def, cache, labels, out, false);
+      for (const ValueDef& def : kCacheValues) Emit(def, cache, labels, out);
       if (options_.priority_stats) AddPriorityStats(cache + "/priority_stats", labels, out);
     }
     ReportSkipped("bcache", dir, skipped_);
@@ -247,7 +248,7 @@ class BcacheCollector : public Collector {
 
   // procfs's readValue: a missing file reads 0, an unreadable one fails the
   // scrape; a value that does not parse is skipped here.
-  void Emit(const ValueDef& def, const std::string& dir, const Labels& labels, MetricSet& out, bool omit_zero) {
+  void Emit(const ValueDef& def, const std::string& dir, const Labels& labels, MetricSet& out) {
     std::string path = fmt::format("{}/{}", dir, def.file);
     int err = 0;
     std::optional<uint64_t> v = 0;
@@ -257,7 +258,7 @@ class BcacheCollector : public Collector {
     } else if (err != ENOENT) {
       Fail(err, path);
     }
-    if (!v || (omit_zero && *v == 0)) return;
+    if (!v || (def.omit_zero && *v == 0)) return;
     out.Add(def.type, def.name, def.help, labels, static_cast<double>(*v) * def.scale);
   }
 
