@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "lib/collector.h"
+#include "lib/mountinfo.h"
 
 namespace node_agent {
 
@@ -37,18 +38,6 @@ inline constexpr std::string_view kDefFSTypesExcluded =
     "mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|erofs|sysfs|"
     "tracefs)$";
 
-// One line of /proc/<pid>/mountinfo (proc(5)), as prometheus/procfs reads it.
-struct MountInfo {
-  std::string major_minor;  // "259:2"
-  std::string mount_point;  // as the kernel escapes it (\040 for space)
-  std::string options;      // per-mount options, comma separated
-  std::string fs_type;
-  std::string source;
-  std::string super_options;
-};
-
-// Parses mountinfo; malformed lines are skipped and logged once.
-std::vector<MountInfo> ParseMountInfo(std::string_view content);
 
 // True when "ro" is one of the comma-separated options.
 bool HasReadOnlyOption(std::string_view options);

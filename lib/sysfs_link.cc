@@ -1,5 +1,6 @@
 #include "lib/sysfs_link.h"
 
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -57,6 +58,12 @@ std::optional<std::string> ResolveDirLink(const std::string& path) {
     current = (std::filesystem::path(current).parent_path() / *target).lexically_normal().string();
   }
   return std::nullopt;
+}
+
+std::string EntryDir(const std::string& path, unsigned char d_type) {
+  if (d_type != DT_REG) return path;
+  auto dir = ResolveDirLink(path);
+  return dir ? *dir : path;
 }
 
 }  // namespace node_agent

@@ -22,4 +22,10 @@ std::optional<std::string> ResolveDirLink(const std::string& path);
 // nullopt (errno set: ENOENT, EINVAL, ...) when it is neither.
 std::optional<std::string> ReadSysfsLink(const std::string& path);
 
+// The path to read a class or device entry's attributes under: `path` itself
+// for a directory or a real symlink (the kernel follows it), where the link
+// leads for a flattened symlink (a regular file, `d_type` DT_REG, naming its
+// target), else `path` (reads under it then fail as they would in Go).
+std::string EntryDir(const std::string& path, unsigned char d_type);
+
 }  // namespace node_agent

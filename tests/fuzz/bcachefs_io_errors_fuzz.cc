@@ -1,0 +1,15 @@
+// bcachefs's /sys/fs/bcachefs/<uuid>/dev-N/io_errors.
+// seeds: bcachefs
+#include <string>
+#include <vector>
+
+#include "collectors/bcachefs.h"
+#include "tests/fuzz/fuzz_util.h"
+
+FUZZ_TEST(data) {
+  std::vector<std::string> skipped;
+  for (const auto& [type, count] : node_agent::ParseBcachefsIoErrors(data, skipped)) {
+    FUZZ_CHECK(type.size() <= data.size());
+    node_agent::fuzz::CheckExposesExactly(static_cast<double>(count));
+  }
+}
