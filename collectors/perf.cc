@@ -345,25 +345,33 @@ void AddPerfFlags(CLI::App& app) {
   app.add_option("--collector.perf.cpus", o.cpus, "List of CPUs from which perf metrics should be collected")
       ->group(g);
   app.add_option("--collector.perf.tracepoint", o.tracepoints, "perf tracepoint that should be collected")
-      ->group(g);
+      ->group(g)
+      ->expected(1)
+      ->take_all();  // repeatable, one value each, as kingpin's Strings()
   app.add_flag("--collector.perf.disable-hardware-profilers,!--no-collector.perf.disable-hardware-profilers",
                o.disable_hardware, "disable perf hardware profilers")
       ->group(g);
   app.add_option("--collector.perf.hardware-profilers", o.hardware_profilers,
                  "perf hardware profilers that should be collected")
-      ->group(g);
+      ->group(g)
+      ->expected(1)
+      ->take_all();  // repeatable, one value each, as kingpin's Strings()
   app.add_flag("--collector.perf.disable-software-profilers,!--no-collector.perf.disable-software-profilers",
                o.disable_software, "disable perf software profilers")
       ->group(g);
   app.add_option("--collector.perf.software-profilers", o.software_profilers,
                  "perf software profilers that should be collected")
-      ->group(g);
+      ->group(g)
+      ->expected(1)
+      ->take_all();  // repeatable, one value each, as kingpin's Strings()
   app.add_flag("--collector.perf.disable-cache-profilers,!--no-collector.perf.disable-cache-profilers",
                o.disable_cache, "disable perf cache profilers")
       ->group(g);
   app.add_option("--collector.perf.cache-profilers", o.cache_profilers,
                  "perf cache profilers that should be collected")
-      ->group(g);
+      ->group(g)
+      ->expected(1)
+      ->take_all();  // repeatable, one value each, as kingpin's Strings()
 }
 
 std::unique_ptr<Collector> CreatePerf(const Paths& paths) { return NewPerfCollector(paths, Flags()); }
