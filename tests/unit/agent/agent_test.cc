@@ -248,13 +248,13 @@ TEST(Flags, NodeExporterOnlyFlagsAreIgnoredNotFatal) {
   // A node_exporter ExecStart line naming collectors node-agent lacks must start.
   Config config;
   ASSERT_EQ(Parse({"--collector.systemd", "--collector.systemd.unit-include", "(ray|docker)\\.service",
-                   "--no-collector.wifi", "--collector.processes", "--collector.textfile.directory=/tmp",
+                   "--no-collector.zfs", "--collector.processes", "--collector.textfile.directory=/tmp",
                    "--runtime.gomaxprocs", "2", "--web.systemd-socket", "--no-collector.cpu"},
                   config),
             -1);
   EXPECT_EQ(config.ignored_flags,
             (std::vector<std::string>{"--collector.systemd", "--collector.systemd.unit-include (ray|docker)\\.service",
-                                      "--no-collector.wifi", "--collector.processes", "--runtime.gomaxprocs 2",
+                                      "--no-collector.zfs", "--collector.processes", "--runtime.gomaxprocs 2",
                                       "--web.systemd-socket"}));
   EXPECT_FALSE(Has(config.enabled_collectors, "cpu"));  // flags after ignored ones still apply
   EXPECT_TRUE(IsUnimplementedNodeExporterCollector("systemd"));
