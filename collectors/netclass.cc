@@ -2,6 +2,8 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/ethtool_netlink.h>
+#include <linux/genetlink.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <sys/resource.h>
@@ -22,6 +24,7 @@
 
 #include "lib/device_filter.h"
 #include "lib/log.h"
+#include "lib/netlink.h"
 #include "lib/rtnl.h"
 #include "lib/sysfs_link.h"
 
@@ -338,6 +341,226 @@ uint32_t ApplyRtnlLinkAttrs(const RtnlLinkAttrs& l, NetClassIface& iface) {
   return taken;
 }
 
+// ---------------------------------------------------------------------------
+// --collector.netclass.netlink mode
+
+bool ParseRtnlModeDump(std::string_view bytes, std::vector<RtnlModeLink>& links,
+                       std::vector<std::string>& skipped) {
+  links.clear();
+  NlMessages msgs(bytes);
+  NlAttrs tb(IFLA_MAX);
+  return msgs.ForEach([&](const nlmsghdr* hdr) {
+    if (hdr->nlmsg_type != RTM_NEWLINK) return;
+    if (!tb.ParseMessage(hdr, sizeof(ifinfomsg))) {
+      skipped.push_back("short link message");
+      return;
+    }
+    ifinfomsg ifi;
+    std::memcpy(&ifi, NLMSG_DATA(hdr), sizeof(ifi));
+    RtnlModeLink l;
+    l.index = static_cast<uint32_t>(ifi.ifi_index);
+    l.type = ifi.ifi_type;
+    l.flags = ifi.ifi_flags;
+    l.name = NlString(tb[IFLA_IFNAME]);
+    bool ok = true;
+    auto u32 = [&](int type, std::optional<uint32_t>& out) {
+      uint32_t v;
+      if (!tb[type]) return;
+      if (NlGet(tb[type], v)) out = v;
+      else ok = false;
+    };
+    auto u8 = [&](int type, std::optional<uint8_t>& out) {
+      uint8_t v;
+      if (!tb[type]) return;
+      if (NlGet(tb[type], v)) out = v;
+      else ok = false;
+    };
+    auto hwaddr = [&](int type, std::string& out) {
+      if (!tb[type]) return;
+      std::string_view p = NlPayload(tb[type]);
+      if (p.size() < 4 || p.size() > 32) ok = false;  // rtnetlink rejects the message
+      out.assign(p);
+    };
+    std::optional<uint32_t> link, mtu;
+    std::optional<uint8_t> operstate;
+    u32(IFLA_LINK, link);
+    u32(IFLA_MTU, mtu);
+    u8(IFLA_OPERSTATE, operstate);
+    l.link = link.value_or(0);
+    l.mtu = mtu.value_or(0);
+    l.operstate = operstate.value_or(0);
+    u32(IFLA_TXQLEN, l.tx_queue_len);
+    u32(IFLA_GROUP, l.group);
+    u32(IFLA_CARRIER_CHANGES, l.carrier_changes);
+    u32(IFLA_CARRIER_UP_COUNT, l.carrier_up_count);
+    u32(IFLA_CARRIER_DOWN_COUNT, l.carrier_down_count);
+    u8(IFLA_CARRIER, l.carrier);
+    u8(IFLA_LINKMODE, l.link_mode);
+    hwaddr(IFLA_ADDRESS, l.address);
+    hwaddr(IFLA_BROADCAST, l.broadcast);
+    if (tb[IFLA_IFALIAS]) l.alias = NlString(tb[IFLA_IFALIAS]);
+    ForEachNested(tb[IFLA_PROP_LIST], [&](const nlattr* a) {
+      if (NlType(a) == IFLA_ALT_IFNAME) l.altnames.push_back(NlString(a));
+    });
+    if (const nlattr* st = tb[IFLA_STATS64]) {
+      std::string_view p = NlPayload(st);
+      if (p.size() < 24 * 8) {
+        ok = false;
+      } else {
+        l.stats64.emplace(24);
+        std::memcpy(l.stats64->data(), p.data(), 24 * 8);
+      }
+    }
+    if (!ok) {
+      skipped.push_back(fmt::format("link {:?}: invalid attribute", l.name));
+      return;
+    }
+    links.push_back(std::move(l));
+  });
+}
+
+bool ParseEthtoolLinkModes(std::string_view bytes, std::vector<EthtoolLinkMode>& out,
+                           std::vector<std::string>& skipped) {
+  out.clear();
+  NlMessages msgs(bytes);
+  NlAttrs tb(ETHTOOL_A_LINKMODES_MAX);
+  NlAttrs header(ETHTOOL_A_HEADER_MAX);
+  return msgs.ForEach([&](const nlmsghdr* hdr) {
+    if (!tb.ParseMessage(hdr, GENL_HDRLEN)) {
+      skipped.push_back("short ethtool message");
+      return;
+    }
+    EthtoolLinkMode lm;
+    if (header.ParseNested(tb[ETHTOOL_A_LINKMODES_HEADER])) lm.name = NlString(header[ETHTOOL_A_HEADER_DEV_NAME]);
+    bool ok = (!tb[ETHTOOL_A_LINKMODES_SPEED] || NlGet(tb[ETHTOOL_A_LINKMODES_SPEED], lm.speed)) &&
+              (!tb[ETHTOOL_A_LINKMODES_DUPLEX] || NlGet(tb[ETHTOOL_A_LINKMODES_DUPLEX], lm.duplex));
+    if (!ok) {
+      skipped.push_back(fmt::format("ethtool link mode of {:?}: attribute too short", lm.name));
+      return;
+    }
+    out.push_back(std::move(lm));
+  });
+}
+
+std::string EthtoolDuplexString(uint8_t duplex) {
+  switch (duplex) {
+    case 0: return "Half";
+    case 1: return "Full";
+    case 255: return "Unknown";
+  }
+  return fmt::format("Duplex({})", duplex);
+}
+
+void AddEthtoolSpeedMetric(const EthtoolLinkMode& lm, MetricSet& out) {
+  // Go: SpeedMegabits is int(uint32), never negative on 64-bit, so
+  // SPEED_UNKNOWN is exported as a speed too.
+  auto bytes = static_cast<uint64_t>(static_cast<int64_t>(lm.speed) * 1000 * 1000 / 8);
+  out.Gauge("node_network_speed_bytes", "Network device property: speed_bytes", {{"device", lm.name}},
+            static_cast<double>(bytes));
+}
+
+namespace {
+
+// Go's strings.ToValidUTF8(s, "\uFFFD"): each run of invalid bytes becomes one
+// replacement character.
+std::string ToValidUtf8(std::string_view s) {
+  std::string out;
+  bool in_bad = false;
+  while (!s.empty()) {
+    auto c = static_cast<unsigned char>(s[0]);
+    size_t n = c < 0x80 ? 1 : (c >= 0xC2 && c <= 0xDF) ? 2 : (c >= 0xE0 && c <= 0xEF) ? 3
+               : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
+    bool valid = n > 0 && s.size() >= n;
+    for (size_t i = 1; valid && i < n; ++i) {
+      auto b = static_cast<unsigned char>(s[i]);
+      unsigned char lo = 0x80, hi = 0xBF;
+      if (i == 1 && c == 0xE0) lo = 0xA0;
+      if (i == 1 && c == 0xED) hi = 0x9F;
+      if (i == 1 && c == 0xF0) lo = 0x90;
+      if (i == 1 && c == 0xF4) hi = 0x8F;
+      valid = b >= lo && b <= hi;
+    }
+    if (!valid) {
+      if (!in_bad) out += "\xEF\xBF\xBD";
+      in_bad = true;
+      s.remove_prefix(1);
+      continue;
+    }
+    in_bad = false;
+    out.append(s.substr(0, n));
+    s.remove_prefix(n);
+  }
+  return out;
+}
+
+constexpr std::string_view kRtnlStatNames[24] = {
+    "receive_packets_total",         "transmit_packets_total",        "receive_bytes_total",
+    "transmit_bytes_total",          "receive_errors_total",          "transmit_errors_total",
+    "receive_dropped_total",         "transmit_dropped_total",        "multicast_total",
+    "collisions_total",              "receive_length_errors_total",   "receive_over_errors_total",
+    "receive_crc_errors_total",      "receive_frame_errors_total",    "receive_fifo_errors_total",
+    "receive_missed_errors_total",   "transmit_aborted_errors_total", "transmit_carrier_errors_total",
+    "transmit_fifo_errors_total",    "transmit_heartbeat_errors_total", "transmit_window_errors_total",
+    "receive_compressed_total",      "transmit_compressed_total",     "receive_nohandler_total",
+};
+
+}  // namespace
+
+void AddNetClassRtnlMetrics(const RtnlModeLink& l, const EthtoolLinkMode* lm, const NetclassSysfsExtra& sysfs,
+                            bool with_stats, MetricSet& out) {
+  const std::string& dev = l.name;
+  static constexpr std::string_view kOperstate[] = {"unknown", "notpresent", "down", "lowerlayerdown",
+                                                    "testing", "dormant",    "up"};
+  out.Gauge("node_network_up", "Value is 1 if operstate is 'up', 0 otherwise.", {{"device", dev}},
+            l.operstate == 6 ? 1 : 0);
+  out.Gauge("node_network_info", "Non-numeric data of <iface>, value is always 1.",
+            {{"address", FormatHwAddr(l.address)},
+             {"broadcast", FormatHwAddr(l.broadcast)},
+             {"device", dev},
+             {"duplex", lm ? EthtoolDuplexString(lm->duplex) : std::string()},
+             {"ifalias", l.alias.value_or("")},
+             {"operstate", l.operstate < std::size(kOperstate) ? std::string(kOperstate[l.operstate]) : ""}},
+            1);
+  for (const std::string& alt : l.altnames) {
+    if (alt.empty()) continue;
+    out.Gauge("node_network_altnames_info", "Non-numeric data of <iface> altname, value is always 1.",
+              {{"altname", ToValidUtf8(alt)}, {"device", dev}}, 1);
+  }
+  auto val = [&](MetricType type, std::string_view name, double value) {
+    out.Add(type, fmt::format("node_network_{}", name), fmt::format("Network device property: {}", name),
+            {{"device", dev}}, value);
+  };
+  auto push = [&](MetricType type, std::string_view name, const auto& value) {
+    if constexpr (std::is_arithmetic_v<std::decay_t<decltype(value)>>) {
+      val(type, name, static_cast<double>(value));
+    } else if (value) {
+      val(type, name, static_cast<double>(*value));
+    }
+  };
+  using T = MetricType;
+  push(T::Gauge, "address_assign_type", sysfs.addr_assign_type);
+  push(T::Gauge, "carrier", l.carrier);
+  push(T::Counter, "carrier_changes_total", l.carrier_changes);
+  push(T::Counter, "carrier_up_changes_total", l.carrier_up_count);
+  push(T::Counter, "carrier_down_changes_total", l.carrier_down_count);
+  push(T::Gauge, "device_id", sysfs.dev_id);
+  push(T::Gauge, "flags", l.flags);
+  push(T::Gauge, "iface_id", l.index);
+  push(T::Gauge, "iface_link_mode", l.link_mode);
+  push(T::Gauge, "dormant", l.link_mode);  // node_exporter exports the link mode here too
+  // The kernel leaves IFLA_LINK out when it equals the index.
+  push(T::Gauge, "iface_link", l.link > 0 ? l.link : l.index);
+  push(T::Gauge, "mtu_bytes", l.mtu);
+  push(T::Gauge, "name_assign_type", sysfs.name_assign_type);
+  push(T::Gauge, "net_dev_group", l.group);
+  push(T::Gauge, "transmit_queue_length", l.tx_queue_len);
+  push(T::Gauge, "protocol_type", l.type);
+  if (!with_stats || !l.stats64) return;
+  for (size_t i = 0; i < std::size(kRtnlStatNames); ++i) {
+    push(T::Gauge, kRtnlStatNames[i], (*l.stats64)[i]);  // gauges, as node_exporter has them
+  }
+}
+
 namespace {
 
 // Reads a whole attribute with pread at offset 0, which makes sysfs run the
@@ -632,6 +855,110 @@ class NetclassCollector : public Collector {
   std::vector<std::pair<const std::string, Device>*> listed_;  // this scrape's devices, by name
 };
 
+// node_exporter's netClassRTNLUpdate.
+class NetclassRtnlCollector : public Collector {
+ public:
+  NetclassRtnlCollector(const Paths& paths, const NetclassOptions& options)
+      : class_net_(paths.Sys("class/net")),
+        ignored_(Regex::ForFlag("collector.netclass.ignored-devices", options.ignored_devices)),
+        with_stats_(options.rtnl_with_stats),
+        dump_for_test_(options.dump_for_test),
+        ethtool_dump_for_test_(options.ethtool_dump_for_test) {}
+
+  void Collect(MetricSet& out) override {
+    skipped_.clear();
+    bool have_modes = LinkModes();
+    for (const EthtoolLinkMode& lm : modes_) {
+      if (!ignored_.Matches(lm.name)) AddEthtoolSpeedMetric(lm, out);
+    }
+    int err = dump_for_test_ ? dump_for_test_(dump_)
+                             : dumper_.Dump(with_stats_ ? 0 : RTEXT_FILTER_SKIP_STATS, dump_);
+    if (err != 0) throw std::runtime_error(fmt::format("could not get net class info: {}", std::strerror(err)));
+    if (!ParseRtnlModeDump(dump_, links_, skipped_)) {
+      throw std::runtime_error("could not get net class info: malformed link dump");
+    }
+    ReportSkipped("netclass", "netlink RTM_GETLINK / ethtool", skipped_);
+    std::vector<std::pair<const RtnlModeLink*, NetclassSysfsExtra>> relevant;
+    for (const RtnlModeLink& l : links_) {
+      if (!ignored_.Matches(l.name)) relevant.emplace_back(&l, ReadSysfsExtra(l.name));
+    }
+    for (const auto& [l, extra] : relevant) {
+      const EthtoolLinkMode* lm = nullptr;
+      for (const EthtoolLinkMode& m : modes_) {
+        if (have_modes && m.name == l->name) lm = &m;
+      }
+      AddNetClassRtnlMetrics(*l, lm, extra, with_stats_, out);
+    }
+  }
+
+ private:
+  // The ethtool link modes into modes_; false (and a log line) when the
+  // kernel has no ethtool netlink family, as node_exporter then goes on
+  // without speed and duplex.
+  bool LinkModes() {
+    modes_.clear();
+    int err = 0;
+    if (ethtool_dump_for_test_) {
+      err = ethtool_dump_for_test_(ethtool_dump_);
+    } else {
+      int family = ethtool_.GenlFamily(ETHTOOL_GENL_NAME);
+      if (family < 0) {
+        err = -family;
+      } else {
+        std::string attrs, header;
+        AppendNlAttrU32(header, ETHTOOL_A_HEADER_FLAGS, ETHTOOL_FLAG_COMPACT_BITSETS);
+        AppendNlAttr(attrs, ETHTOOL_A_LINKMODES_HEADER | NLA_F_NESTED, header.data(), header.size());
+        err = ethtool_.GenlRequest(family, ETHTOOL_MSG_LINKMODES_GET, ETHTOOL_GENL_VERSION, NLM_F_DUMP, attrs,
+                                   ethtool_dump_);
+      }
+    }
+    if (err == ENOENT) {
+      log::WarnOnce("netclass-ethtool-netlink",
+                    "ETHTOOL netlink interface unavailable, duplex and linkspeed are not scraped.",
+                    {{"collector", "netclass"}});
+      return false;
+    }
+    if (err != 0) throw std::runtime_error(fmt::format("could not get link modes: {}", std::strerror(err)));
+    if (!ParseEthtoolLinkModes(ethtool_dump_, modes_, skipped_)) {
+      throw std::runtime_error("could not get link modes: malformed reply");
+    }
+    return true;
+  }
+
+  // addr_assign_type, dev_id and name_assign_type: not in the link message.
+  // A file that is missing, not permitted or EINVAL/EOPNOTSUPP is left out,
+  // as procfs does; another read error fails the scrape.
+  NetclassSysfsExtra ReadSysfsExtra(const std::string& name) {
+    NetclassSysfsExtra extra;
+    auto read = [&](const char* attr, std::optional<int64_t>& v) {
+      std::string path = class_net_ + "/" + name + "/" + attr, content;
+      int err = 0;
+      if (ReadFile(path, content, &err)) {
+        v = ParseSysfsInt(Trim(content));
+        return;
+      }
+      if (err == ENOENT || err == EACCES || err == EPERM || err == EINVAL || err == EOPNOTSUPP) return;
+      throw std::runtime_error(fmt::format("could not get sysfs device info: failed to read file {:?}: {}", path,
+                                           std::strerror(err)));
+    };
+    read("addr_assign_type", extra.addr_assign_type);
+    read("dev_id", extra.dev_id);
+    read("name_assign_type", extra.name_assign_type);
+    return extra;
+  }
+
+  std::string class_net_;
+  Regex ignored_;
+  bool with_stats_;
+  std::function<int(std::string&)> dump_for_test_, ethtool_dump_for_test_;
+  RtnlLinkDumper dumper_;
+  NetlinkSocket ethtool_{NETLINK_GENERIC};
+  std::string dump_, ethtool_dump_;
+  std::vector<RtnlModeLink> links_;
+  std::vector<EthtoolLinkMode> modes_;
+  std::vector<std::string> skipped_;
+};
+
 NetclassOptions& FlagOptions() {
   static NetclassOptions options;
   return options;
@@ -649,11 +976,12 @@ void AddNetclassFlags(CLI::App& app) {
          o.ignore_invalid_speed,
          "Ignore devices where the speed is invalid. This will be the default behavior in 2.x.")
       ->group(group);
-  // node_exporter's flag and help. node-agent accepts it and keeps exporting
-  // the sysfs mode's samples (see NetclassCollector): a live host is read
-  // through netlink where that gives the same values, with or without it.
   app.add_flag("--collector.netclass.netlink,!--no-collector.netclass.netlink", o.netlink,
                "Use netlink to gather stats instead of /proc/net/dev.")
+      ->group(group);
+  app.add_flag("--collector.netclass_rtnl.with-stats,!--no-collector.netclass_rtnl.with-stats",
+               o.rtnl_with_stats,
+               "Expose the statistics for each network device, replacing netdev collector.")
       ->group(group);
 }
 
@@ -667,11 +995,7 @@ NODE_AGENT_REGISTER_COLLECTOR("netclass", kEnabledByDefault, &AddNetclassFlags, 
 
 std::unique_ptr<Collector> CreateNetclassCollector(const Paths& paths,
                                                    const NetclassOptions& options) {
-  if (options.netlink) {
-    log::Info("--collector.netclass.netlink accepted; netclass keeps exporting node_exporter's "
-              "sysfs-mode samples (read through netlink where the values are the same)",
-              {{"collector", "netclass"}});
-  }
+  if (options.netlink) return std::make_unique<NetclassRtnlCollector>(paths, options);
   return std::make_unique<NetclassCollector>(paths, options);
 }
 

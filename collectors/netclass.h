@@ -100,6 +100,55 @@ enum NetClassAttrBit : uint32_t {
 // answers EINVAL for them unless netif_running().
 uint32_t ApplyRtnlLinkAttrs(const RtnlLinkAttrs& link, NetClassIface& iface);
 
+// --collector.netclass.netlink mode, node_exporter's netclass_rtnl_linux.go:
+// the families come from one RTM_GETLINK dump (jsimonetti/rtnetlink's
+// LinkMessage fields), speed and duplex from an ethtool netlink
+// LINKMODES_GET dump, and three attributes from sysfs.
+struct RtnlModeLink {
+  std::string name;
+  uint32_t index = 0;
+  uint16_t type = 0;   // ifi_type
+  uint32_t flags = 0;  // ifi_flags
+  uint32_t link = 0;   // IFLA_LINK, 0 when absent
+  uint32_t mtu = 0;
+  uint8_t operstate = 0;
+  std::string address, broadcast;  // raw
+  std::optional<std::string> alias;
+  std::vector<std::string> altnames;
+  std::optional<uint32_t> tx_queue_len, group, carrier_changes, carrier_up_count, carrier_down_count;
+  std::optional<uint8_t> carrier, link_mode;
+  std::optional<std::vector<uint64_t>> stats64;  // rtnl_link_stats64, its first 24 fields
+};
+// Parses an RTM_GETLINK dump for the netlink mode (libnl attribute walk). A
+// message rtnetlink would reject (an address of fewer than 4 or more than 32
+// bytes, IFLA_STATS64 shorter than its 24 fields) is skipped and recorded.
+bool ParseRtnlModeDump(std::string_view bytes, std::vector<RtnlModeLink>& links,
+                       std::vector<std::string>& skipped);
+
+// One device of an ethtool ETHTOOL_MSG_LINKMODES_GET dump (mdlayher/ethtool's
+// LinkMode: absent speed and duplex stay 0).
+struct EthtoolLinkMode {
+  std::string name;
+  uint32_t speed = 0;  // Mb/s; SPEED_UNKNOWN is 0xffffffff
+  uint8_t duplex = 0;
+};
+bool ParseEthtoolLinkModes(std::string_view bytes, std::vector<EthtoolLinkMode>& out,
+                           std::vector<std::string>& skipped);
+// mdlayher/ethtool's Duplex.String(): "Half", "Full", "Unknown", "Duplex(N)".
+std::string EthtoolDuplexString(uint8_t duplex);
+
+// The attributes the netlink mode reads from sysfs.
+struct NetclassSysfsExtra {
+  std::optional<int64_t> addr_assign_type, dev_id, name_assign_type;
+};
+
+// node_network_speed_bytes of a link mode, as node_exporter computes it.
+void AddEthtoolSpeedMetric(const EthtoolLinkMode& lm, MetricSet& out);
+// The samples of one link in the netlink mode; `lm` null when ethtool has no
+// entry for it. `with_stats`: --collector.netclass_rtnl.with-stats.
+void AddNetClassRtnlMetrics(const RtnlModeLink& link, const EthtoolLinkMode* lm,
+                            const NetclassSysfsExtra& sysfs, bool with_stats, MetricSet& out);
+
 struct NetclassOptions {
   std::string ignored_devices = "^$";  // --collector.netclass.ignored-devices
   bool ignore_invalid_speed = false;   // --collector.netclass.ignore-invalid-speed
@@ -107,10 +156,15 @@ struct NetclassOptions {
   // (a device is read open-read-close once its share does not fit); -1: a
   // quarter of the soft RLIMIT_NOFILE, at most 4096. Not a flag; for tests.
   int max_cached_fds = -1;
-  // --collector.netclass.netlink: accepted as node_exporter has it (default
-  // off) but node-agent keeps exporting the sysfs mode's samples; see
-  // netclass.cc for why the live host is read through netlink anyway.
+  // --collector.netclass.netlink: node_exporter's netlink mode (its own
+  // families; see AddNetClassRtnlMetrics).
   bool netlink = false;
+  // --collector.netclass_rtnl.with-stats: the netlink mode adds each link's
+  // IFLA_STATS64 counters.
+  bool rtnl_with_stats = false;
+  // Test hooks for the netlink mode: replace the link and ethtool dumps (the
+  // bytes and 0, or an errno).
+  std::function<int(std::string&)> ethtool_dump_for_test;
   // Where per-scrape attributes come from. kAuto: one RTM_GETLINK dump plus
   // the sysfs files it lacks when --path.sysfs is a mounted sysfs, else (a
   // fixture tree) all from sysfs. Tests force one.
