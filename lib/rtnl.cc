@@ -1,8 +1,10 @@
 #include "lib/rtnl.h"
 
+#include <linux/neighbour.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +12,53 @@
 #include <string_view>
 
 namespace node_agent {
+
+namespace {
+
+// Receives the replies to request `seq` on `fd` until NLMSG_DONE, appending
+// them to `out`. Returns 0, the error of an NLMSG_ERROR reply, EPROTO for a
+// malformed reply, EMSGSIZE when a reply part was larger than `buf` (which
+// is then grown for the next try), or recv's errno.
+int ReceiveDump(int fd, uint32_t seq, std::vector<char>& buf, std::string& out) {
+  // The kernel fills each dump part up to 32 KiB unless one message needs
+  // more; MSG_TRUNC reports a part's full size so a short buffer is noticed.
+  if (buf.size() < 64 * 1024) buf.resize(64 * 1024);
+  for (;;) {
+    ssize_t n = ::recv(fd, buf.data(), buf.size(), MSG_TRUNC);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    if (n == 0) return EPROTO;
+    if (static_cast<size_t>(n) > buf.size()) {
+      buf.resize(static_cast<size_t>(n) * 2);
+      return EMSGSIZE;
+    }
+    // Keeps this request's messages and checks for the end of the dump and
+    // for errors; messages from an older request (a previous scrape cut
+    // short) are skipped by sequence number.
+    std::string_view scan(buf.data(), static_cast<size_t>(n));
+    while (scan.size() >= sizeof(nlmsghdr)) {
+      auto hdr = LoadUnaligned<nlmsghdr>(scan.data());
+      if (hdr.nlmsg_len < sizeof(nlmsghdr) || hdr.nlmsg_len > scan.size()) return EPROTO;
+      size_t step = std::min<size_t>(NLMSG_ALIGN(hdr.nlmsg_len), scan.size());
+      if (hdr.nlmsg_seq == seq) {
+        if (hdr.nlmsg_type == NLMSG_ERROR) {
+          if (hdr.nlmsg_len >= NLMSG_LENGTH(sizeof(nlmsgerr))) {
+            auto e = LoadUnaligned<nlmsgerr>(scan.data() + NLMSG_HDRLEN);
+            return e.error < 0 ? -e.error : EPROTO;
+          }
+          return EPROTO;
+        }
+        out.append(scan.substr(0, step));
+        if (hdr.nlmsg_type == NLMSG_DONE) return 0;
+      }
+      scan.remove_prefix(step);
+    }
+  }
+}
+
+}  // namespace
 
 void RtnlLinkDumper::Close() {
   if (fd_ >= 0) ::close(fd_);
@@ -55,42 +104,53 @@ int RtnlLinkDumper::DumpOnce(uint32_t ext_mask, std::string& out) {
                sizeof(kernel)) < 0) {
     return errno;
   }
-  // The kernel fills each dump part up to 32 KiB unless one link needs
-  // more; MSG_TRUNC reports a part's full size so a short buffer is noticed.
-  if (buf_.size() < 64 * 1024) buf_.resize(64 * 1024);
-  for (;;) {
-    ssize_t n = ::recv(fd_, buf_.data(), buf_.size(), MSG_TRUNC);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno;
-    }
-    if (n == 0) return EPROTO;
-    if (static_cast<size_t>(n) > buf_.size()) {
-      buf_.resize(static_cast<size_t>(n) * 2);
-      return EMSGSIZE;
-    }
-    // Keeps this request's messages and checks for the end of the dump and
-    // for errors; messages from an older request (a previous scrape cut
-    // short) are skipped by sequence number.
-    std::string_view scan(buf_.data(), static_cast<size_t>(n));
-    while (scan.size() >= sizeof(nlmsghdr)) {
-      auto hdr = LoadUnaligned<nlmsghdr>(scan.data());
-      if (hdr.nlmsg_len < sizeof(nlmsghdr) || hdr.nlmsg_len > scan.size()) return EPROTO;
-      size_t step = std::min<size_t>(NLMSG_ALIGN(hdr.nlmsg_len), scan.size());
-      if (hdr.nlmsg_seq == seq_) {
-        if (hdr.nlmsg_type == NLMSG_ERROR) {
-          if (hdr.nlmsg_len >= NLMSG_LENGTH(sizeof(nlmsgerr))) {
-            auto e = LoadUnaligned<nlmsgerr>(scan.data() + NLMSG_HDRLEN);
-            return e.error < 0 ? -e.error : EPROTO;
-          }
-          return EPROTO;
-        }
-        out.append(scan.substr(0, step));
-        if (hdr.nlmsg_type == NLMSG_DONE) return 0;
-      }
-      scan.remove_prefix(step);
+  return ReceiveDump(fd_, seq_, buf_, out);
+}
+
+void RtnlNeighDumper::Close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+int RtnlNeighDumper::Dump(uint8_t family, std::string& out) {
+  int err = 0;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    out.clear();
+    err = DumpOnce(family, out);
+    if (err == 0) return 0;
+    Close();  // drops any rest of the failed dump
+    if (err != EMSGSIZE) break;
+  }
+  out.clear();
+  return err;
+}
+
+int RtnlNeighDumper::DumpOnce(uint8_t family, std::string& out) {
+  if (fd_ < 0) {
+    fd_ = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    if (fd_ < 0) return errno;
+    timeval timeout{5, 0};
+    if (::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout)) < 0) {
+      int err = errno;
+      Close();
+      return err;
     }
   }
+  struct {
+    nlmsghdr hdr;
+    ndmsg ndm;
+  } req{};
+  req.hdr.nlmsg_len = NLMSG_LENGTH(sizeof(ndmsg));
+  req.hdr.nlmsg_type = RTM_GETNEIGH;
+  req.hdr.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  req.hdr.nlmsg_seq = ++seq_;
+  req.ndm.ndm_family = family;
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  if (::sendto(fd_, &req, req.hdr.nlmsg_len, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof(kernel)) < 0) {
+    return errno;
+  }
+  return ReceiveDump(fd_, seq_, buf_, out);
 }
 
 }  // namespace node_agent

@@ -1,5 +1,6 @@
-// RTM_GETLINK dumps over a NETLINK_ROUTE socket, for the netdev and netclass
-// collectors (each keeps its own socket between scrapes).
+// RTM_GETLINK and RTM_GETNEIGH dumps over a NETLINK_ROUTE socket, for the
+// netdev, netclass and arp collectors (each keeps its own socket between
+// scrapes).
 #pragma once
 
 #include <linux/netlink.h>
@@ -10,6 +11,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace node_agent {
@@ -22,12 +24,12 @@ T LoadUnaligned(const char* p) {
   return v;
 }
 
-// Calls on_link(message) for each RTM_NEWLINK message (header included) of a
-// dump's concatenated replies, skipping other message types. Returns false
-// for a malformed message length, an NLMSG_ERROR reply, or when on_link
-// returns false; true at NLMSG_DONE or the end of the bytes.
-template <typename OnLink>
-bool ForEachLinkMessage(std::string_view bytes, OnLink&& on_link) {
+// Calls on_message(message) for each message of type `type` (header
+// included) of a dump's concatenated replies, skipping other message types.
+// Returns false for a malformed message length, an NLMSG_ERROR reply, or
+// when on_message returns false; true at NLMSG_DONE or the end of the bytes.
+template <typename OnMessage>
+bool ForEachRtnlMessage(std::string_view bytes, uint16_t type, OnMessage&& on_message) {
   while (bytes.size() >= sizeof(nlmsghdr)) {
     auto hdr = LoadUnaligned<nlmsghdr>(bytes.data());
     if (hdr.nlmsg_len < sizeof(nlmsghdr) || hdr.nlmsg_len > bytes.size()) return false;
@@ -35,10 +37,16 @@ bool ForEachLinkMessage(std::string_view bytes, OnLink&& on_link) {
     bytes.remove_prefix(std::min<size_t>(NLMSG_ALIGN(hdr.nlmsg_len), bytes.size()));
     if (hdr.nlmsg_type == NLMSG_DONE) return true;
     if (hdr.nlmsg_type == NLMSG_ERROR) return false;
-    if (hdr.nlmsg_type != RTM_NEWLINK) continue;
-    if (!on_link(msg)) return false;
+    if (hdr.nlmsg_type != type) continue;
+    if (!on_message(msg)) return false;
   }
   return true;
+}
+
+// The same for the RTM_NEWLINK messages of a link dump.
+template <typename OnLink>
+bool ForEachLinkMessage(std::string_view bytes, OnLink&& on_link) {
+  return ForEachRtnlMessage(bytes, RTM_NEWLINK, std::forward<OnLink>(on_link));
 }
 
 class RtnlLinkDumper {
@@ -58,6 +66,29 @@ class RtnlLinkDumper {
 
  private:
   int DumpOnce(uint32_t ext_mask, std::string& out);
+  void Close();
+
+  int fd_ = -1;
+  uint32_t seq_ = 0;
+  std::vector<char> buf_;
+};
+
+// Dumps the neighbour tables (RTM_GETNEIGH) of one address family (AF_INET
+// for the ARP table). The socket has a receive timeout, so a dump that never
+// ends fails with EAGAIN instead of blocking the scrape.
+class RtnlNeighDumper {
+ public:
+  RtnlNeighDumper() = default;
+  RtnlNeighDumper(const RtnlNeighDumper&) = delete;
+  RtnlNeighDumper& operator=(const RtnlNeighDumper&) = delete;
+  ~RtnlNeighDumper() { Close(); }
+
+  // `out` gets this request's messages concatenated, NLMSG_DONE last.
+  // Returns 0 or an errno, as RtnlLinkDumper::Dump.
+  int Dump(uint8_t family, std::string& out);
+
+ private:
+  int DumpOnce(uint8_t family, std::string& out);
   void Close();
 
   int fd_ = -1;
