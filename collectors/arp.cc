@@ -11,6 +11,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "lib/go_compat.h"
 #include "lib/device_filter.h"
 #include "lib/rtnl.h"
 

@@ -1,4 +1,5 @@
 #include "collectors/sysctl.h"
+#include "lib/go_compat.h"
 
 #include <CLI/CLI.hpp>
 #include <fcntl.h>

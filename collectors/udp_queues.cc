@@ -1,4 +1,5 @@
 #include "collectors/udp_queues.h"
+#include "lib/go_compat.h"
 
 #include <fmt/format.h>
 

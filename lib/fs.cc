@@ -306,43 +306,6 @@ std::optional<double> ParseDouble(std::string_view s) {
   return value;
 }
 
-std::optional<uint64_t> ParseGoUint(std::string_view s) {
-  int base = 10;
-  if (s.size() >= 2 && s[0] == '0') {
-    char p = static_cast<char>(s[1] | 0x20);
-    if (p == 'x' || p == 'o' || p == 'b') {
-      base = p == 'x' ? 16 : p == 'o' ? 8 : 2;
-      s.remove_prefix(2);
-    } else {
-      base = 8;
-      s.remove_prefix(1);
-    }
-  }
-  uint64_t value = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value, base);
-  if (ec != std::errc() || ptr != s.data() + s.size() || s.empty()) return std::nullopt;
-  return value;
-}
-
-std::optional<int64_t> ParseGoInt(std::string_view s) {
-  bool negative = false;
-  if (!s.empty() && (s[0] == '+' || s[0] == '-')) {
-    negative = s[0] == '-';
-    s.remove_prefix(1);
-  }
-  // A second sign would pass from_chars in ParseGoUint's digits.
-  if (s.empty() || s[0] == '+' || s[0] == '-') return std::nullopt;
-  auto magnitude = ParseGoUint(s);
-  if (!magnitude) return std::nullopt;
-  constexpr uint64_t kMaxPositive = static_cast<uint64_t>(INT64_MAX);
-  if (negative) {
-    if (*magnitude > kMaxPositive + 1) return std::nullopt;
-    return static_cast<int64_t>(0 - *magnitude);
-  }
-  if (*magnitude > kMaxPositive) return std::nullopt;
-  return static_cast<int64_t>(*magnitude);
-}
-
 std::optional<double> ParseGoFloat(std::string_view s) {
   if (s.empty()) return std::nullopt;
   // strtod also skips leading space and accepts "infinity"/"nan(...)"; Go

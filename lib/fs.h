@@ -131,12 +131,6 @@ std::optional<double> ParseDouble(std::string_view s);
 // no surrounding spaces, optional sign, decimal/hex/inf/nan; nullopt on a
 // syntax or range error.
 std::optional<double> ParseGoFloat(std::string_view s);
-// Go's strconv.ParseUint(s, 0, 64) / ParseInt(s, 0, 64), which procfs uses for
-// some /proc fields and sysctl values: the base from the prefix ("0x" hex,
-// "0o" or a leading "0" octal, "0b" binary, else decimal); ParseGoInt also
-// takes a sign. Go's digit-separating underscores are not accepted.
-std::optional<uint64_t> ParseGoUint(std::string_view s);
-std::optional<int64_t> ParseGoInt(std::string_view s);
 // Go's time.ParseDuration ("5s", "1m30s", "250ms"), the format of node_exporter's
 // duration flags; nullopt when invalid.
 std::optional<std::chrono::nanoseconds> ParseGoDuration(std::string_view s);

@@ -2,6 +2,7 @@
 // seeds:
 #include <string>
 
+#include "lib/go_compat.h"
 #include "lib/fs.h"
 #include "tests/fuzz/fuzz_util.h"
 

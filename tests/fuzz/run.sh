@@ -18,8 +18,12 @@ if ! command -v clang++ >/dev/null; then
   echo "fuzz: SKIPPED: clang++ not found (libFuzzer needs clang; packaging/deps.sh --test installs it)"
   exit 0
 fi
-cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DNODE_AGENT_FUZZ=ON -DNODE_AGENT_TESTS=OFF -DNODE_AGENT_BENCH=OFF >/dev/null || exit 1
+# A build directory configured already (tests/run.sh's build-asan, which has
+# NODE_AGENT_FUZZ on) is used as it is.
+if [ ! -f "$build/CMakeCache.txt" ]; then
+  cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DNODE_AGENT_FUZZ=ON -DNODE_AGENT_TESTS=OFF -DNODE_AGENT_BENCH=OFF >/dev/null || exit 1
+fi
 ninja -C "$build" -j "${JOBS:-$(nproc)}" fuzz || exit 1
 
 if [ $# -gt 0 ]; then

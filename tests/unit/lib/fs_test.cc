@@ -153,33 +153,6 @@ TEST(Parse, FieldsAndNumbers) {
   EXPECT_EQ(BaseName("/sys/class/net/eth0"), "eth0");
 }
 
-// Go's strconv.ParseUint / ParseInt with base 0.
-TEST(Parse, GoBaseZeroIntegers) {
-  EXPECT_EQ(ParseGoUint("0"), 0u);
-  EXPECT_EQ(ParseGoUint("42"), 42u);
-  EXPECT_EQ(ParseGoUint("0x1F"), 31u);
-  EXPECT_EQ(ParseGoUint("0X1f"), 31u);
-  EXPECT_EQ(ParseGoUint("017"), 15u);
-  EXPECT_EQ(ParseGoUint("0o17"), 15u);
-  EXPECT_EQ(ParseGoUint("0b101"), 5u);
-  EXPECT_EQ(ParseGoUint("18446744073709551615"), UINT64_MAX);
-  EXPECT_EQ(ParseGoUint("18446744073709551616"), std::nullopt);
-  EXPECT_EQ(ParseGoUint("08"), std::nullopt);
-  EXPECT_EQ(ParseGoUint("0x"), std::nullopt);
-  EXPECT_EQ(ParseGoUint("-1"), std::nullopt);
-  EXPECT_EQ(ParseGoUint("+1"), std::nullopt);
-  EXPECT_EQ(ParseGoUint(""), std::nullopt);
-  EXPECT_EQ(ParseGoUint(" 1"), std::nullopt);
-  EXPECT_EQ(ParseGoInt("-0x10"), -16);
-  EXPECT_EQ(ParseGoInt("+7"), 7);
-  EXPECT_EQ(ParseGoInt("-9223372036854775808"), INT64_MIN);
-  EXPECT_EQ(ParseGoInt("9223372036854775807"), INT64_MAX);
-  EXPECT_EQ(ParseGoInt("9223372036854775808"), std::nullopt);
-  EXPECT_EQ(ParseGoInt("--1"), std::nullopt);
-  EXPECT_EQ(ParseGoInt("-+1"), std::nullopt);
-  EXPECT_EQ(ParseGoInt("-"), std::nullopt);
-}
-
 TEST(Parse, FieldsIntoReusedVector) {
   std::vector<std::string_view> f{"stale"};
   Fields(" a\tbb  c ", f);

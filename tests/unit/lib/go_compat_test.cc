@@ -107,5 +107,32 @@ TEST(GoCompat, SysReadFile) {
   EXPECT_EQ(err, ENOENT);
 }
 
+// Go's strconv.ParseUint / ParseInt with base 0.
+TEST(GoCompat, BaseZeroIntegersAsProcfsReadsThem) {
+  EXPECT_EQ(ParseGoUint("0"), 0u);
+  EXPECT_EQ(ParseGoUint("42"), 42u);
+  EXPECT_EQ(ParseGoUint("0x1F"), 31u);
+  EXPECT_EQ(ParseGoUint("0X1f"), 31u);
+  EXPECT_EQ(ParseGoUint("017"), 15u);
+  EXPECT_EQ(ParseGoUint("0o17"), 15u);
+  EXPECT_EQ(ParseGoUint("0b101"), 5u);
+  EXPECT_EQ(ParseGoUint("18446744073709551615"), UINT64_MAX);
+  EXPECT_EQ(ParseGoUint("18446744073709551616"), std::nullopt);
+  EXPECT_EQ(ParseGoUint("08"), std::nullopt);
+  EXPECT_EQ(ParseGoUint("0x"), std::nullopt);
+  EXPECT_EQ(ParseGoUint("-1"), std::nullopt);
+  EXPECT_EQ(ParseGoUint("+1"), std::nullopt);
+  EXPECT_EQ(ParseGoUint(""), std::nullopt);
+  EXPECT_EQ(ParseGoUint(" 1"), std::nullopt);
+  EXPECT_EQ(ParseGoInt("-0x10"), -16);
+  EXPECT_EQ(ParseGoInt("+7"), 7);
+  EXPECT_EQ(ParseGoInt("-9223372036854775808"), INT64_MIN);
+  EXPECT_EQ(ParseGoInt("9223372036854775807"), INT64_MAX);
+  EXPECT_EQ(ParseGoInt("9223372036854775808"), std::nullopt);
+  EXPECT_EQ(ParseGoInt("--1"), std::nullopt);
+  EXPECT_EQ(ParseGoInt("-+1"), std::nullopt);
+  EXPECT_EQ(ParseGoInt("-"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace node_agent
