@@ -263,7 +263,7 @@ class Parser {
       XmlRpcValue member;
       if (!ExpectStart("name") || !ElementText("name", name)) return false;
       if (!ExpectStart("value") || !Value(member, depth + 1) || !ExpectEnd("member")) return false;
-      v.members.emplace_back(std::move(name), std::move(member));
+      v.members.push_back({std::move(name), std::move(member)});
     }
     return t.type == Token::Type::kEnd && t.name == "struct";
   }

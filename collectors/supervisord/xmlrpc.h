@@ -11,6 +11,8 @@
 
 namespace node_agent {
 
+struct XmlRpcMember;
+
 struct XmlRpcValue {
   enum class Kind { kNil, kString, kInt, kBool, kDouble, kDateTime, kBase64, kArray, kStruct };
   Kind kind = Kind::kNil;
@@ -18,10 +20,17 @@ struct XmlRpcValue {
   int64_t integer = 0;  // int, i4, i8, ... and boolean
   double real = 0;
   std::vector<XmlRpcValue> array;
-  std::vector<std::pair<std::string, XmlRpcValue>> members;
+  // A struct's members. Not std::pair: a pair of this still-incomplete type
+  // is rejected by clang with libstdc++ (std::vector of one is allowed).
+  std::vector<XmlRpcMember> members;
 
   // The member named `name`, or nullptr.
   const XmlRpcValue* Member(std::string_view name) const;
+};
+
+struct XmlRpcMember {
+  std::string name;
+  XmlRpcValue value;
 };
 
 // Parses a methodResponse. On success returns true with the single param's
