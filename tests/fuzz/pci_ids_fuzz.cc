@@ -1,6 +1,7 @@
 // pci.ids files (--collector.pcidevice.names) and the name lookups on them.
 // seeds: pcidevice
 #include "collectors/pcidevice.h"
+#include "lib/go_compat.h"
 #include "tests/fuzz/fuzz_util.h"
 
 FUZZ_TEST(data) {
