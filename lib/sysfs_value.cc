@@ -10,22 +10,6 @@
 
 namespace node_agent {
 
-int SysReadFile(const std::string& path, std::string& out) {
-  out.clear();
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return errno;
-  char buf[128];
-  ssize_t n;
-  do {
-    n = ::read(fd, buf, sizeof(buf));
-  } while (n < 0 && errno == EINTR);
-  int err = n < 0 ? errno : 0;
-  ::close(fd);
-  if (err != 0) return err;
-  out.assign(Trim(std::string_view(buf, static_cast<size_t>(n))));
-  return 0;
-}
-
 std::optional<uint64_t> ParseSysfsDecimal(std::string_view content) { return ParseUint(Trim(content)); }
 
 namespace {

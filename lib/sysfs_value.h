@@ -8,13 +8,11 @@
 #include <string>
 #include <string_view>
 
+#include "lib/go_compat.h"
+
 namespace node_agent {
 
-// procfs's util.SysReadFile: one read(2) of at most 128 bytes (longer content
-// is cut there), surrounding white space removed. A single read keeps a
-// sysfs attribute whose show() fails from being retried in a loop. Returns 0
-// or the errno of open/read (ENOENT for a missing file, EISDIR, EIO, ...).
-int SysReadFile(const std::string& path, std::string& out);
+// SysReadFile (procfs' util.SysReadFile) is lib/go_compat.h's.
 
 // procfs's util.ReadUintFromFile on content already read: surrounding white
 // space removed, then a plain decimal uint64. nullopt otherwise.

@@ -48,7 +48,7 @@ TEST(Buddyinfo, Collect) {
   EXPECT_DOUBLE_EQ(Value(set, "node_buddyinfo_blocks", {{"node", "0"}, {"size", "4"}, {"zone", "DMA"}}), 2);
   EXPECT_EQ(set.Find("node_buddyinfo_blocks")->help, "Count of free blocks according to size.");
   // Samples in label order, as node_exporter serves them: size "10" before "2".
-  EXPECT_EQ(set.Find("node_buddyinfo_blocks")->metric[2].label[1].value, "10");
+  EXPECT_EQ(testing::Find(set, "node_buddyinfo_blocks")->metric[2].label[1].value, "10");
 }
 
 TEST(Buddyinfo, MissingFileFails) {

@@ -36,7 +36,7 @@ TEST(Cgroups, Collect) {
   NewCgroupsCollector(FixturePaths(dir.path()))->Collect(set);
   EXPECT_DOUBLE_EQ(Value(set, "node_cgroups_cgroups", {{"subsys_name", "memory"}}), 234);
   EXPECT_DOUBLE_EQ(Value(set, "node_cgroups_enabled", {{"subsys_name", "cpu"}}), 0);
-  EXPECT_EQ(set.Find("node_cgroups_enabled")->metric[0].label[0].value, "cpu");
+  EXPECT_EQ(testing::Find(set, "node_cgroups_enabled")->metric[0].label[0].value, "cpu");
 }
 
 TEST(Cgroups, MissingFileFails) {

@@ -173,7 +173,7 @@ TEST(DiskstatsCollector, InfoLabelsFromUdevAndSysfs) {
             1);
   // No queue directory at all.
   auto info = testing::Find(set, "node_disk_info");
-  ASSERT_NE(info, nullptr);
+  ASSERT_TRUE(info.has_value());
   for (const auto& m : info->metric) {
     if (m.label[0].value == "dm-0") {
       EXPECT_EQ(m.label[6].value, "0");
@@ -210,7 +210,7 @@ TEST(DiskstatsCollector, FilesystemAndDeviceMapperInfo) {
 TEST(DiskstatsCollector, SamplesSortedByDevice) {
   MetricSet set = CollectFixture();
   auto f = testing::Find(set, "node_disk_reads_completed_total");
-  ASSERT_NE(f, nullptr);
+  ASSERT_TRUE(f.has_value());
   std::vector<std::string> devices;
   for (const auto& m : f->metric) devices.push_back(m.label[0].value);
   EXPECT_EQ(devices, (std::vector<std::string>{"dm-0", "nvme0n1", "nvme1n1", "xvda"}));

@@ -81,8 +81,8 @@ TEST(DmiCollector, UnreadableSerialSkipped) {
   auto c = NewDmiCollector(testing::FixturePaths(dir.path()));
   MetricSet set;
   c->Collect(set);
-  const MetricFamily* f = set.Find("node_dmi_info");
-  ASSERT_NE(f, nullptr);
+  auto f = testing::Find(set, "node_dmi_info");
+  ASSERT_TRUE(f.has_value());
   for (const auto& l : f->metric.at(0).label) EXPECT_NE(l.name, "product_serial");
 }
 

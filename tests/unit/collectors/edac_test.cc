@@ -83,8 +83,8 @@ TEST(EdacCollector, Controller) {
   EXPECT_EQ(Value(set, "node_edac_channel_correctable_errors_total", ch1), 9);
   // ch1 has no ue_count: left out, the scrape still succeeds (1.12.1).
   EXPECT_EQ(SampleCount(set, "node_edac_channel_uncorrectable_errors_total"), 1u);
-  const MetricFamily* f = set.Find("node_edac_correctable_errors_total");
-  ASSERT_NE(f, nullptr);
+  auto f = testing::Find(set, "node_edac_correctable_errors_total");
+  ASSERT_TRUE(f.has_value());
   EXPECT_EQ(f->type, MetricType::Counter);
 }
 

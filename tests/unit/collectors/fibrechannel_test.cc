@@ -82,8 +82,8 @@ TEST(Fibrechannel, LongSymbolicNameCutAt128Bytes) {
   dir.Write("sys/class/fc_host/host0/symbolic_name", std::string(200, 'x') + "\n");
   MetricSet set;
   NewFibrechannelCollector(FixturePaths(dir.path()))->Collect(set);
-  const MetricFamily* f = set.Find("node_fibrechannel_info");
-  ASSERT_NE(f, nullptr);
+  auto f = testing::Find(set, "node_fibrechannel_info");
+  ASSERT_TRUE(f.has_value());
   ASSERT_EQ(f->metric.size(), 1u);
   EXPECT_EQ(f->metric[0].label[7].name, "symbolic_name");
   EXPECT_EQ(f->metric[0].label[7].value, std::string(128, 'x'));

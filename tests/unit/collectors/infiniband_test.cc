@@ -123,7 +123,7 @@ TEST(Infiniband, NodeExporterFamilies) {
   EXPECT_EQ(set.Find("node_infiniband_out_of_buffer_drops_total")->type, MetricType::Counter);
   EXPECT_EQ(set.Find("node_infiniband_lifespan_seconds")->type, MetricType::Gauge);
   // Not an EFA device: no EFA families.
-  for (const auto& f : set.families()) EXPECT_EQ(f.name.find("node_infiniband_efa_"), std::string::npos) << f.name;
+  for (const auto& f : testing::Decode(set.families())) EXPECT_EQ(f.name.find("node_infiniband_efa_"), std::string::npos) << f.name;
 }
 
 TEST(Infiniband, DeviceFilter) {
@@ -217,8 +217,8 @@ TEST(InfinibandEfa, PortCounters) {
   EXPECT_EQ(Value(set, "node_infiniband_efa_impaired_remote_connection_events_total", port), 5);
   // The port's lifespan is node_exporter's own family; EFA's is the device's.
   EXPECT_EQ(Value(set, "node_infiniband_lifespan_seconds", port), 0);
-  const MetricFamily* f = set.Find("node_infiniband_efa_tx_bytes_total");
-  ASSERT_NE(f, nullptr);
+  auto f = testing::Find(set, "node_infiniband_efa_tx_bytes_total");
+  ASSERT_TRUE(f.has_value());
   EXPECT_EQ(f->type, MetricType::Counter);
   EXPECT_EQ(f->help, "Bytes transmitted by the EFA port.");
 }

@@ -89,8 +89,8 @@ TEST(Interrupts, SamplesPerCpu) {
   EXPECT_EQ(Value(set, "node_interrupts_total",
                   {{"cpu", "0"}, {"devices", ""}, {"info", "Local timer interrupts"}, {"type", "LOC"}}),
             174326351);
-  const MetricFamily* f = set.Find("node_interrupts_total");
-  ASSERT_NE(f, nullptr);
+  auto f = testing::Find(set, "node_interrupts_total");
+  ASSERT_TRUE(f.has_value());
   EXPECT_EQ(f->type, MetricType::Counter);
   EXPECT_EQ(f->help, "Interrupt details.");
 }

@@ -172,7 +172,7 @@ TEST(Qdisc, FlagConflicts) {
 TEST(Qdisc, LiveKernelDump) {
   MetricSet set;
   NewQdiscCollector(Paths{}, QdiscOptions{})->Collect(set);
-  const MetricFamily* f = set.Find("node_qdisc_packets_total");
+  auto f = testing::Find(set, "node_qdisc_packets_total");
   if (!f) GTEST_SKIP() << "no root qdisc in this network namespace";
   for (const auto& m : f->metric) EXPECT_FALSE(m.label[1].value.empty());  // every qdisc has a kind
 }

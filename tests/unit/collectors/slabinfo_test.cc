@@ -59,7 +59,7 @@ TEST(Slabinfo, CollectFiltered) {
   MetricSet all;
   NewSlabinfoCollector(FixturePaths(dir.path()), SlabinfoOptions{})->Collect(all);
   EXPECT_DOUBLE_EQ(Value(all, "node_slabinfo_active_objects", {{"slab", "kmalloc-8192"}}), 132);
-  EXPECT_EQ(all.Find("node_slabinfo_objects")->metric[0].label[0].value, "kmalloc-8192");
+  EXPECT_EQ(testing::Find(all, "node_slabinfo_objects")->metric[0].label[0].value, "kmalloc-8192");
 
   SlabinfoOptions include;
   include.slabs_include = "TCP";

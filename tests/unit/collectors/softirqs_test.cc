@@ -71,8 +71,8 @@ TEST(Softirqs, CollectsEveryCpuAndType) {
   EXPECT_EQ(SampleCount(set, "node_softirqs_functions_total"), 20u);
   EXPECT_EQ(Value(set, "node_softirqs_functions_total", {{"cpu", "0"}, {"type", "TIMER"}}), 424191);
   EXPECT_EQ(Value(set, "node_softirqs_functions_total", {{"cpu", "1"}, {"type", "IRQ_POLL"}}), 0);
-  const MetricFamily* f = set.Find("node_softirqs_functions_total");
-  ASSERT_NE(f, nullptr);
+  auto f = testing::Find(set, "node_softirqs_functions_total");
+  ASSERT_TRUE(f.has_value());
   EXPECT_EQ(f->type, MetricType::Counter);
   EXPECT_EQ(f->help, "Softirq counts per CPU.");
   // Go's order: cpu, then type, as strings.
@@ -86,8 +86,8 @@ TEST(Softirqs, CpusSortedAsStrings) {
   dir.Write("proc/softirqs", content);
   MetricSet set;
   NewSoftirqsCollector(FixturePaths(dir.path()))->Collect(set);
-  const MetricFamily* f = set.Find("node_softirqs_functions_total");
-  ASSERT_NE(f, nullptr);
+  auto f = testing::Find(set, "node_softirqs_functions_total");
+  ASSERT_TRUE(f.has_value());
   ASSERT_EQ(f->metric.size(), 11u);
   EXPECT_EQ(f->metric[1].label[0].value, "1");
   EXPECT_EQ(f->metric[2].label[0].value, "10");

@@ -263,7 +263,7 @@ class SystemdBus : public ::testing::Test {
     if (auto why = FakeSystemBus::Unavailable(); !why.empty()) GTEST_SKIP() << why;
   }
   static std::string Exposition(const MetricSet& set) {
-    std::vector<MetricFamily> fams = set.families();
+    std::vector<EncodedFamily> fams = set.families();
     std::sort(fams.begin(), fams.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
     return SerializeText(fams);
   }
@@ -555,7 +555,7 @@ TEST_F(SystemdBus, ScrapeDeadlineWithStuckService) {
   Scraper scraper(std::move(named), {});
   ASSERT_EQ(kill(bus.fake_pid(), SIGSTOP), 0);
   for (int i = 0; i < 2; ++i) {
-    std::vector<MetricFamily> fams;
+    std::vector<EncodedFamily> fams;
     std::string error;
     auto start = Scraper::Clock::now();
     ASSERT_TRUE(scraper.Scrape({}, {}, fams, error, start + 300ms));

@@ -40,7 +40,7 @@ TEST(Uname, LiveMatchesTheSyscall) {
   MetricSet set;
   NewUnameCollector()->Collect(set);
   auto f = testing::Find(set, "node_uname_info");
-  ASSERT_NE(f, nullptr);
+  ASSERT_TRUE(f.has_value());
   EXPECT_EQ(f->type, MetricType::Gauge);
   EXPECT_EQ(f->help, "Labeled system information as provided by the uname system call.");
   EXPECT_DOUBLE_EQ(testing::Value(set, "node_uname_info", UnameLabels(u)), 1);

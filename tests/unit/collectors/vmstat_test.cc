@@ -39,7 +39,7 @@ TEST(Vmstat, DefaultFieldsOnEc2Fixture) {
   EXPECT_DOUBLE_EQ(Value(set, "node_vmstat_oom_kill"), 2);
   EXPECT_EQ(set.families().size(), 7u);  // not nr_*, pgscan_*, thp_fault_alloc
   auto f = testing::Find(set, "node_vmstat_oom_kill");
-  ASSERT_NE(f, nullptr);
+  ASSERT_TRUE(f.has_value());
   EXPECT_EQ(f->type, MetricType::Untyped);
   EXPECT_EQ(f->help, "/proc/vmstat information field oom_kill.");
 }

@@ -87,8 +87,8 @@ TEST(Xfs, PerDeviceCounters) {
   EXPECT_DOUBLE_EQ(Value(set, "node_xfs_block_mapping_extent_list_lookups_total", {{"device", "nvme0n1p1"}}), 2140766);
   EXPECT_DOUBLE_EQ(Value(set, "node_xfs_inode_operation_attribute_changes_total", {{"device", "nvme0n1p1"}}), 22);
   EXPECT_DOUBLE_EQ(Value(set, "node_xfs_vnode_remove_total", {{"device", "md0"}}), 0);
-  const MetricFamily* f = set.Find("node_xfs_allocation_btree_lookups_total");
-  ASSERT_NE(f, nullptr);
+  auto f = testing::Find(set, "node_xfs_allocation_btree_lookups_total");
+  ASSERT_TRUE(f.has_value());
   EXPECT_EQ(f->type, MetricType::Counter);
   EXPECT_EQ(f->help, "Number of allocation B-tree lookups for a filesystem.");
   EXPECT_EQ(set.families().size(), 39u);
