@@ -53,31 +53,6 @@ std::optional<std::vector<int64_t>> ParseSysctlInts(std::string_view content) {
   return values;
 }
 
-std::string SanitizeMetricName(std::string_view name) {
-  auto valid = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
-  std::string out;
-  size_t i = 0;
-  while (i < name.size()) {
-    if (valid(name[i]) && name[i] != '_') {
-      out += name[i++];
-      continue;
-    }
-    size_t k = i;
-    while (k < name.size() && name[k] == '_') ++k;
-    if (k == name.size() || valid(name[k])) {
-      // Underscores not followed by a character to replace stay as they are.
-      out.append(name.substr(i, k - i));
-      i = k;
-      continue;
-    }
-    while (k < name.size() && !valid(name[k])) ++k;
-    while (k < name.size() && name[k] == '_') ++k;
-    out += '_';
-    i = k;
-  }
-  return out;
-}
-
 namespace {
 
 SysctlOptions& FlagOptions() {

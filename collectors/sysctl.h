@@ -29,9 +29,7 @@ std::vector<std::string> ParseSysctlStrings(std::string_view content);
 // not one.
 std::optional<std::vector<int64_t>> ParseSysctlInts(std::string_view content);
 
-// node_exporter's SanitizeMetricName: each run of characters outside
-// [0-9A-Za-z_], with the underscores around it, becomes one "_".
-std::string SanitizeMetricName(std::string_view name);
+// SanitizeMetricName (node_exporter's) is lib/go_compat.h's.
 
 struct SysctlOptions {
   std::vector<std::string> include;
