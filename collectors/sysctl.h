@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "lib/collector.h"
+#include "lib/go_compat.h"
 
 namespace node_agent {
 

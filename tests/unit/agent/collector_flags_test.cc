@@ -64,10 +64,14 @@ TEST(CollectorFlags, EmptyValueDoesNotSwallowTheNextArgument) {
 
 TEST(CollectorFlags, GoRegexpSyntaxAccepted) {
   Config config;
-  ASSERT_EQ(Parse({"--collector.diskstats.device-exclude=(?i)^loop\\d+$"}, config), -1);
+  // Flag values are static: clear the include an earlier test set.
+  ASSERT_EQ(Parse({"--collector.diskstats.device-exclude=(?i)^loop\\d+$", "--collector.diskstats.device-include="},
+                  config),
+            -1);
   EXPECT_NE(Create("diskstats"), nullptr);
   Config bad;
-  ASSERT_EQ(Parse({"--collector.diskstats.device-exclude=(unclosed"}, bad), -1);
+  ASSERT_EQ(Parse({"--collector.diskstats.device-exclude=(unclosed", "--collector.diskstats.device-include="}, bad),
+            -1);
   try {
     Create("diskstats");
     FAIL() << "no exception for an invalid expression";

@@ -1,5 +1,6 @@
 // The exposition writer, content negotiation and gzip (agent/exposition.h).
 #include "agent/exposition.h"
+#include "tests/support/decode.h"
 
 #include <gtest/gtest.h>
 #include <zlib.h>
@@ -71,12 +72,23 @@ TEST(FormatDouble, ByteIdenticalToNodeExporterOutput) {
   EXPECT_GT(checked, 1000);
 }
 
+using prometheus::MetricFamily;
+
 MetricFamily Family(std::string name, std::string help, MetricType type) {
   MetricFamily f;
   f.name = std::move(name);
   f.help = std::move(help);
   f.type = type;
   return f;
+}
+
+// The families as a MetricSet encodes them, each sample added whole.
+std::vector<EncodedFamily> Encode(const std::vector<MetricFamily>& families) {
+  MetricSet set;
+  for (const auto& f : families) {
+    for (const auto& m : f.metric) set.AddMetric(f.type, f.name, f.help, m);
+  }
+  return set.Take();
 }
 
 TEST(SerializeText, EscapesAndFormatsAsExpfmt) {
@@ -99,7 +111,7 @@ TEST(SerializeText, EscapesAndFormatsAsExpfmt) {
   um.untyped.value = 0.5;
   u.metric.push_back(um);
   fams.push_back(u);
-  EXPECT_EQ(SerializeText(fams),
+  EXPECT_EQ(SerializeText(Encode(fams)),
             "# HELP a_total Help with \\\\ and\\nnewline \"quoted\".\n"
             "# TYPE a_total counter\n"
             "a_total{dev=\"sda\",path=\"C:\\\\x\\n\\\"y\\\"\"} 1.85309696e+09\n"
@@ -127,7 +139,7 @@ TEST(SerializeText, HistogramAndSummaryInGoOrder) {
   sm.summary.quantile = {{0.5, 0.01}, {0.99, 0.2}};
   s.metric.push_back(sm);
   fams.push_back(s);
-  EXPECT_EQ(SerializeText(fams),
+  EXPECT_EQ(SerializeText(Encode(fams)),
             "# HELP lat_seconds Latency.\n"
             "# TYPE lat_seconds histogram\n"
             "lat_seconds_bucket{op=\"get\",le=\"0.005\"} 10\n"
@@ -183,7 +195,7 @@ TEST(SerializeText, SameSamplesAsTextSerializer) {
   set.Gauge("y", "y", {{"q", "b"}}, 1e-7);
   set.Untyped("z", "z", {}, 12345678901.0);
   auto fams = set.Take();
-  EXPECT_EQ(Canonical(SerializeText(fams)), Canonical(SerializeTextPrometheusCpp(fams)));
+  EXPECT_EQ(Canonical(SerializeText(fams)), Canonical(SerializeTextPrometheusCpp(testing::Decode(fams))));
 }
 
 TEST(NegotiateFormat, TextUnlessOpenMetricsPreferred) {

@@ -97,7 +97,7 @@ TEST(Os, EtcWinsOverUsrLib) {
   MetricSet set;
   NewOsCollector(FixturePaths(testing::FixturePath("os/both")))->Collect(set);
   ASSERT_EQ(SampleCount(set, "node_os_info"), 1u);
-  const auto& labels = testing::Find(set, "node_os_info")->metric[0].label;
+  const auto labels = testing::Find(set, "node_os_info")->metric[0].label;
   Labels want = {{"build_id", "20240701"},        {"id", "debian"},
                  {"id_like", ""},                 {"image_id", "ray-ami"},
                  {"image_version", "2.31.0"},     {"name", "Debian GNU/Linux"},

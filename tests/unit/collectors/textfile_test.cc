@@ -204,7 +204,9 @@ TEST(TextfileCollector, ExportsFixtureFamiliesWithTypesAndHelp) {
   EXPECT_EQ(hist->type, MetricType::Histogram);
   ASSERT_EQ(hist->metric.size(), 1u);
   EXPECT_EQ(hist->metric[0].histogram.sample_count, 500u);
-  EXPECT_EQ(hist->metric[0].histogram.bucket.size(), 3u);
+  // The file's three buckets and the +Inf one the exposition always has.
+  ASSERT_EQ(hist->metric[0].histogram.bucket.size(), 4u);
+  EXPECT_EQ(hist->metric[0].histogram.bucket[3].upper_bound, INFINITY);
   auto summary = testing::Find(set, "ray_gcs_rpc_seconds");
   ASSERT_TRUE(summary);
   EXPECT_EQ(summary->type, MetricType::Summary);

@@ -56,7 +56,7 @@ TEST(Time, Ec2Fixture) {
   EXPECT_DOUBLE_EQ(Value(set, "node_time_clocksource_current_info", {{"clocksource", "kvm-clock"}, {"device", "0"}}),
                    1);
   // Sorted by clocksource, as client_golang orders samples.
-  const auto& avail = testing::Find(set, "node_time_clocksource_available_info")->metric;
+  const auto avail = testing::Find(set, "node_time_clocksource_available_info")->metric;
   EXPECT_EQ(avail[0].label[0].value, "acpi_pm");
   EXPECT_EQ(avail[2].label[0].value, "tsc");
 }
