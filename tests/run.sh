@@ -94,7 +94,15 @@ step e2e e2e
 step soak soak_short
 step bench-compare compare_quick
 step packaging packaging
-step cross-aarch64 cross_aarch64
+# The cross build compiles every collector again for aarch64; past this many
+# minutes (a machine without a warm ccache) it is skipped, saying so, so the
+# whole run stays inside CI's 90 minutes. By hand: tests/packaging/cross-aarch64.sh
+cross_budget_min=${NODE_AGENT_CROSS_BUDGET_MIN:-55}
+if [ $((SECONDS / 60)) -lt "$cross_budget_min" ]; then
+  step cross-aarch64 cross_aarch64
+else
+  echo "=== cross-aarch64: SKIPPED ($((SECONDS / 60)) min elapsed >= ${cross_budget_min}; run tests/packaging/cross-aarch64.sh)"
+fi
 if [ -x "$shared/conformance/run.sh" ]; then
   step conformance-hardware conformance hardware
   step conformance-system conformance system
