@@ -215,7 +215,7 @@ def bracketed(a1, ne, a2, slack):
 
 
 def compare_families(a1, ne, a2, compared=None, not_compared=NOT_COMPARED, ignore_labels=None,
-                     volatile=None, slack=None, default_slack=1e-6):
+                     volatile=None, slack=None, default_slack=1e-6, varying_series=None):
     """Problems (strings) in the families both sides export (see shared_families):
     a different type, a series only one side has, or node_exporter's value
     outside the agent's two values.
@@ -224,11 +224,15 @@ def compare_families(a1, ne, a2, compared=None, not_compared=NOT_COMPARED, ignor
       first (labels node_exporter added after the reference version).
     volatile: families (see family_matcher) checked for type and series only,
       as their values go up and down between scrapes.
+    varying_series: families whose set of series itself follows the moment
+      (node_processes_state has a series per state some process is in), so a
+      series only one side has is no problem.
     slack: {family regex: relative slack} for the value bracket, the first
       match wins; default_slack for the others."""
     ignore_labels = [(re.compile(k), set(v)) for k, v in (ignore_labels or {}).items()]
     slack = [(re.compile(k), v) for k, v in (slack or {}).items()]
     is_volatile = family_matcher(volatile)
+    series_vary = family_matcher(varying_series)
     problems = []
     for fam in shared_families(a1, ne, compared, not_compared):
         if a1[fam]['type'] != ne[fam]['type']:
@@ -237,6 +241,8 @@ def compare_families(a1, ne, a2, compared=None, not_compared=NOT_COMPARED, ignor
         drop = set().union(*(names for pattern, names in ignore_labels if pattern.match(fam)))
         ns = ne[fam]['samples']
         s1, s2 = (strip_labels(a[fam]['samples'], drop) for a in (a1, a2))
+        if series_vary(fam):
+            continue
         for key in sorted(set(ns) - set(s1)):
             problems.append(f'{fam}: missing {key}')
         for key in sorted(set(s1) - set(ns)):
