@@ -45,6 +45,9 @@ LIVE_FAMILIES = {
                '`node_network_advertised_speed_bytes`, `node_network_supported_speed_bytes`, '
                '`node_network_autonegotiate`, `node_network_supported_port_info`, …',
     'logind': '`node_logind_sessions` (systemd-logind over D-Bus)',
+    'netdev': '`node_network_receive_*_total`, `node_network_transmit_*_total` per device (netlink, or '
+              '`/proc/net/dev` of a tree that has it), `node_network_address_info` with '
+              '`--collector.netdev.address-info`',
     'network_route': '`node_network_route_info`, `node_network_routes` (rtnetlink)',
     'ntp': '`node_ntp_stratum`, `node_ntp_leap`, `node_ntp_rtt_seconds`, `node_ntp_offset_seconds`, '
            '`node_ntp_reference_timestamp_seconds`, `node_ntp_root_delay_seconds`, '
@@ -68,9 +71,6 @@ UNFIXTURED_FAMILIES = {
            '`node_drm_memory_gtt_used_bytes`, `node_drm_memory_vis_vram_size_bytes`, '
            '`node_drm_memory_vis_vram_used_bytes`, `node_drm_memory_vram_size_bytes`, '
            '`node_drm_memory_vram_used_bytes` (amdgpu cards)',
-    'netdev': '`node_network_receive_*_total`, `node_network_transmit_*_total` per device (netlink on a '
-              'live host, `/proc/net/dev` otherwise), `node_network_address_info` with '
-              '`--collector.netdev.address-info`',
     'runit': '`node_service_state`, `node_service_desired_state`, `node_service_normal_state`, '
              '`node_service_state_last_change_timestamp_seconds` (services under `--collector.runit.servicedir`)',
 }

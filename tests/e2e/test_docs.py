@@ -7,6 +7,7 @@
 - the man page renders with `man -l` without a warning;
 - the families written by hand for collectors that cannot be scraped on a fixture tree are
   named in those collectors' source;
+- docs/configuration.md names every flag that is not a collector's;
 - README.md has at most 200 lines.
 """
 import os
@@ -157,6 +158,20 @@ class DocsTest(unittest.TestCase):
         stale = {p: d for p, d in stale.items() if d}
         self.assertEqual(stale, {}, 'generated pages differ from the committed ones; run docs/gen-docs.sh:\n' +
                          '\n'.join(d[:4000] for d in stale.values()))
+
+    def test_configuration_lists_every_general_flag(self):
+        """docs/configuration.md's flag table is written by hand: every flag that is not a
+        collector's must be in it."""
+        if not os.path.exists(common.AGENT):
+            self.fail(f'{common.AGENT} missing: build it first')
+        info = docs_gen.help_json(common.AGENT)
+        own = {tuple(o['names']) for c in info['collectors'] for o in c['flags']}
+        enable = re.compile(r'^--(no-)?collector\.[a-z0-9_]+$')
+        with open(os.path.join(ROOT, 'docs', 'configuration.md'), encoding='utf-8') as f:
+            text = f.read()
+        missing = [o['names'][-1] for o in info['options'] if o['group'] and tuple(o['names']) not in own and
+                   not all(enable.match(n) for n in o['names']) and f'`{o["names"][-1]}`' not in text]
+        self.assertEqual(missing, [], 'flags missing from docs/configuration.md')
 
     def test_family_notes_name_real_families(self):
         """The hand-written families of collectors that are not scraped exist in their source."""
