@@ -131,17 +131,14 @@ bool AcceptsGzip(std::string_view accept_encoding) {
 
 namespace {
 
-// libdeflate rather than zlib: on a 47 KB scrape, level 1 takes 89 µs where
-// zlib's level 1 takes 201 µs (1.07 M instead of 1.55 M instructions,
-// callgrind), and its output is 6% smaller (8169 bytes, zlib 8701; README
-// "Performance"). It compresses a whole buffer at once, which is what a
-// response body is.
+// libdeflate rather than zlib: at level 1 it is faster on a scrape-sized
+// body and its output is smaller (measured in docs/performance.md). It
+// compresses a whole buffer at once, which is what a response body is.
 //
 // One compressor for the process, kept between bodies (allocating one costs
-// more than compressing a small scrape) and shared under a mutex: a level-1
-// compressor is ~200 KB, and one per worker thread was the largest item of
-// the peak heap under 40 concurrent scrapers. Concurrent scrapes wait at most
-// one compression (~0.1 ms) for it.
+// more than compressing a small scrape) and shared under a mutex: one per
+// worker thread was the largest item of the peak heap under many concurrent
+// scrapers. Concurrent scrapes wait at most one compression for it.
 class SharedCompressor {
  public:
   ~SharedCompressor() { libdeflate_free_compressor(c_); }

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <tuple>
 
 #include "agent/version.h"
@@ -178,9 +179,11 @@ void AddRayFlags(CLI::App& app, Config& config) {
 }
 
 // The enable flags --collector.NAME / --no-collector.NAME (kingpin's bool
-// flags) and each collector's own flags. enable_values[i] and the returned
-// options are registered[i]'s.
-std::vector<CLI::Option*> AddCollectorFlags(CLI::App& app, Config& config, std::unique_ptr<bool[]>& enable_values) {
+// flags) and each collector's own flags. enable_values[i], the returned
+// options and own_flags[i] (the indices in app.get_options() of the flags
+// its add_flags added) are registered[i]'s.
+std::vector<CLI::Option*> AddCollectorFlags(CLI::App& app, Config& config, std::unique_ptr<bool[]>& enable_values,
+                                            std::vector<std::pair<size_t, size_t>>& own_flags) {
   app.add_flag("--collector.disable-defaults", config.disable_defaults,
                "Set all collectors to disabled by default.")->group("collectors");
   const auto& registered = RegisteredCollectors();
@@ -194,9 +197,59 @@ std::vector<CLI::Option*> AddCollectorFlags(CLI::App& app, Config& config, std::
                                          info.enabled_by_default ? "enabled" : "disabled"))
                     ->group("collectors");
     enable_flags.push_back(opt);
+    size_t first = app.get_options().size();
     if (info.add_flags) info.add_flags(app);
+    own_flags.emplace_back(first, app.get_options().size());
   }
   return enable_flags;
+}
+
+// --help-json (hidden): every flag as --help has it (names, group, type,
+// default, help) and the collector registry with each collector's own flags,
+// for the generated docs/collectors.md and the man page (docs/gen-docs.sh).
+void PrintFlagsJson(CLI::App& app, const std::vector<std::pair<size_t, size_t>>& own_flags) {
+  auto options = app.get_options();
+  auto describe = [](CLI::Option* opt) {
+    nlohmann::json names = nlohmann::json::array();
+    for (const auto& name : opt->get_snames()) names.push_back("-" + name);
+    for (const auto& name : opt->get_lnames()) names.push_back("--" + name);
+    // CLI11 appends each validator's description to the type name ("INT:NONNEGATIVE").
+    std::string type = opt->get_expected_max() > 0 ? opt->get_type_name() : "";
+    nlohmann::json checks = nlohmann::json::array();
+    for (int i = 0; !type.empty(); ++i) {
+      std::string description;
+      try {
+        description = opt->get_validator(i)->get_description();
+      } catch (const CLI::OptionNotFound&) {
+        break;
+      }
+      if (description.empty()) continue;
+      checks.push_back(description);
+      if (auto at = type.find(":" + description); at != std::string::npos) type.erase(at, description.size() + 1);
+    }
+    return nlohmann::json{{"names", names},
+                          {"group", opt->get_group()},
+                          {"takes_value", opt->get_expected_max() > 0},
+                          {"repeatable", opt->get_expected_max() > 1},
+                          {"type", type},
+                          {"checks", checks},
+                          {"default", opt->get_default_str()},
+                          {"help", opt->get_description()}};
+  };
+  nlohmann::json out{{"name", app.get_name()},
+                     {"description", app.get_description()},
+                     {"version", NODE_AGENT_VERSION},
+                     {"options", nlohmann::json::array()},
+                     {"collectors", nlohmann::json::array()}};
+  for (auto* opt : options) out["options"].push_back(describe(opt));
+  const auto& registered = RegisteredCollectors();
+  for (size_t i = 0; i < registered.size(); ++i) {
+    nlohmann::json flags = nlohmann::json::array();
+    for (size_t k = own_flags[i].first; k < own_flags[i].second; ++k) flags.push_back(describe(options[k]));
+    out["collectors"].push_back(
+        {{"name", registered[i].name}, {"enabled_by_default", registered[i].enabled_by_default}, {"flags", flags}});
+  }
+  std::cout << out.dump(1) << "\n";
 }
 
 // Returns false after naming the bad flag on stderr.
@@ -262,7 +315,11 @@ int ParseFlags(int argc, const char* const* argv, Config& config) {
   AddPathAndLogFlags(app, config);
   AddRayFlags(app, config);
   std::unique_ptr<bool[]> enable_values;
-  std::vector<CLI::Option*> enable_flags = AddCollectorFlags(app, config, enable_values);
+  std::vector<std::pair<size_t, size_t>> own_flags;
+  std::vector<CLI::Option*> enable_flags = AddCollectorFlags(app, config, enable_values, own_flags);
+  bool help_json = false;
+  app.add_flag("--help-json", help_json, "Print every flag and collector as JSON (for the docs) and exit.")
+      ->group("");  // hidden
 
   config.ignored_flags.clear();
   std::vector<std::string> split = SplitEmptyValues(DropIgnoredFlags(argc, argv, config.ignored_flags));
@@ -272,6 +329,10 @@ int ParseFlags(int argc, const char* const* argv, Config& config) {
     app.parse(static_cast<int>(args.size()), args.data());
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
+  }
+  if (help_json) {
+    PrintFlagsJson(app, own_flags);
+    return 0;
   }
   if (config.listen_addresses.empty()) config.listen_addresses = {":9100"};
   if (!ResolveDurations(durations, config) || !ResolveRaySdOutput(config)) return 2;

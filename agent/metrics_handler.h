@@ -35,7 +35,7 @@ class MetricsHandler {
     std::string version;
     std::string revision;
     int max_requests = 40;  // --web.max-requests, named in Overloaded()'s message
-    // zlib level for responses to clients that accept gzip; 0: never gzip.
+    // libdeflate level for responses to clients that accept gzip; 0: never gzip.
     // Level 1: a full scrape compresses about as well as at 6 for a fraction
     // of the CPU (bench: BM_Gzip).
     int gzip_level = 1;

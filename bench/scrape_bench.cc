@@ -114,7 +114,7 @@ void BM_SerializeFullScrapePrometheusCpp(benchmark::State& state) {
 }
 BENCHMARK(BM_SerializeFullScrapePrometheusCpp)->Unit(benchmark::kMicrosecond);
 
-// gzip of a full scrape's text at zlib level state.range(0).
+// gzip of a full scrape's text at libdeflate level state.range(0).
 void BM_Gzip(benchmark::State& state) {
   std::vector<EncodedFamily> families = OneDefaultScrape();
   std::string text = SerializeText(families);

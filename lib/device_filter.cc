@@ -25,13 +25,16 @@ CLI::Option* AddFlagRecordingGiven(CLI::App& app, const std::string& name, std::
                                    const std::string& description) {
   given = false;
   // A function option: called for every value given, the empty one included.
-  return app.add_option_function<std::string>(
+  auto* opt = app.add_option_function<std::string>(
       name,
       [&value, &given](const std::string& v) {
         value = v;
         given = true;
       },
       description);
+  // A function option captures no default: --help and the docs show the one `value` starts with.
+  if (!value.empty()) opt->default_str(value);
+  return opt;
 }
 
 void AddFilterFlags(CLI::App& app, const FilterFlagNames& names, FilterFlagValues& values,

@@ -5,7 +5,7 @@
 #                              for the prometheus-cpp source package, rpm for rpmbuild, file)
 #   packaging/deps.sh --test   build + test dependencies (Prometheus + promtool, node_exporter,
 #                              dbus-daemon with python3-dbus/python3-gi for the systemd and logind
-#                              collectors' fake services, PyYAML, the openssl CLI (test_web makes its certificates); for tests/packaging: rpmlint, createrepo-c, dnf, lintian,
+#                              collectors' fake services, PyYAML, the openssl CLI (test_web makes its certificates); for tests/packaging: rpmlint, createrepo-c, dnf, lintian, man-db (man -l),
 #                              busybox-static, systemd for systemd-analyze; clang and lld for
 #                              the libFuzzer targets), and --cross-aarch64's
 #   packaging/deps.sh --cross-aarch64
@@ -21,7 +21,7 @@ build_pkgs=(cmake ninja-build ccache g++ pkg-config git
             libcli11-dev libdeflate-dev libre2-dev libdbus-1-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev zlib1g-dev libssl-dev libyaml-dev libcrypt-dev libgtest-dev libgmock-dev libbenchmark-dev
             dpkg-dev rpm file binutils)
 test_pkgs=(prometheus prometheus-node-exporter dbus-daemon python3-dbus python3-gi curl python3 python3-yaml openssl
-           rpmlint createrepo-c dnf lintian busybox-static systemd
+           rpmlint createrepo-c dnf lintian busybox-static systemd man-db
            clang libclang-rt-14-dev lld)  # libFuzzer targets (tests/fuzz/run.sh): clang, its fuzzer/sanitizer runtimes, lld
 # Header-only dependencies (Boost, CLI11, nlohmann-json) come from the host's
 # headers; prometheus-cpp's core is compiled for the target by the static build.

@@ -156,7 +156,7 @@ create_user() {
 
 # --- tarball -----------------------------------------------------------------------
 install_tarball() {
-  local dir changed='' flags
+  local dir changed='' flags man
   [ -n "$root" ] || need_root "installing $pkg"
   if deb_installed || rpm_installed; then
     die "node-agent is installed as a package; remove it first ($me --uninstall)"
@@ -170,7 +170,7 @@ install_tarball() {
     die "$pkg's binary does not run on this machine ($(uname -m))"
 
   mkdir -p "$root/usr/bin" "$root/usr/lib/systemd/system" "$root/usr/lib/sysusers.d" \
-           "$root/usr/share/doc/node-agent" "$state"
+           "$root/usr/share/doc/node-agent" "$root/usr/share/man/man1" "$state"
   if ! cmp -s "$dir/node-agent" "$bin"; then
     # A new name then rename: a running agent keeps its (now unlinked) file.
     install -m 0755 "$dir/node-agent" "$bin.new" && mv -f "$bin.new" "$bin"
@@ -182,6 +182,12 @@ install_tarball() {
   install -m 0644 "$dir/node-agent.service" "$root/usr/lib/systemd/system/node-agent.service"
   install -m 0644 "$dir/node-agent.sysusers" "$root/usr/lib/sysusers.d/node-agent.conf"
   install -m 0644 "$dir/LICENSE" "$dir/README.md" "$root/usr/share/doc/node-agent/"
+  # Older tarballs have no man page.
+  man=
+  if [ -f "$dir/node-agent.1.gz" ]; then
+    install -m 0644 "$dir/node-agent.1.gz" "$root/usr/share/man/man1/node-agent.1.gz"
+    man=/usr/share/man/man1/node-agent.1.gz
+  fi
   flags=$(flags_file)
   if [ -z "$flags" ]; then
     if [ -d "$root/etc/sysconfig" ] && [ ! -f "$root/etc/debian_version" ]; then
@@ -198,7 +204,7 @@ install_tarball() {
   install -m 0644 "$dir/node-agent.flags" "$state/node-agent.flags.dist"
   printf '%s\n' /usr/bin/node-agent /usr/lib/systemd/system/node-agent.service \
     /usr/lib/sysusers.d/node-agent.conf /usr/share/doc/node-agent/LICENSE \
-    /usr/share/doc/node-agent/README.md "${flags#"$root"}" >"$manifest"
+    /usr/share/doc/node-agent/README.md ${man:+"$man"} "${flags#"$root"}" >"$manifest"
 
   if use_systemd; then
     create_user

@@ -13,7 +13,8 @@
 #   dist/node-agent-VERSION-1.x86_64.rpm         rpmbuild (Debian package `rpm`)
 #   dist/node-agent_VERSION_amd64.deb            dpkg-deb
 #   dist/node-agent-VERSION.linux-amd64.tar.gz   binary, unit, flags example, sysusers.d
-#                                                entry, install.sh, LICENSE, README.md
+#                                                entry, install.sh, LICENSE, README.md,
+#                                                the man page node-agent.1.gz
 #   dist/node-agent.rpm, dist/node-agent.deb     the same packages under the names
 #                                                packaging/examples/cluster-*.yaml mount
 #   dist/node-agent-ARCH                         the stripped static binary
@@ -76,6 +77,9 @@ mkdir -p "$s"
 cp "$bin" "$s/node-agent"
 cp packaging/systemd/node-agent.service packaging/systemd/node-agent.sysusers \
    packaging/node-agent.flags packaging/install.sh LICENSE README.md "$s/"
+# The man page is generated from the binary's flags (docs/gen-docs.sh) and committed, so a
+# cross build needs no run of the target binary; its footer names this package's version.
+sed -E "s/^(\.TH .*\"node\\\\-agent )[^\"]*\"/\1$version\"/" docs/node-agent.1 | gzip -9n >"$s/node-agent.1.gz"
 touch -d "@$SOURCE_DATE_EPOCH" "$s"/*
 
 # 2. Tarball.
@@ -96,6 +100,7 @@ printf 'node-agent (%s) unstable; urgency=medium\n\n  * Release %s.\n\n -- %s  %
   "$version" "$version" "$(sed -n 's/^Maintainer: //p' packaging/deb/control.in)" \
   "$(date -u -R -d "@$SOURCE_DATE_EPOCH")" | gzip -9n >"$d/usr/share/doc/node-agent/changelog.gz"
 install -D -m 0644 "$s/README.md" "$d/usr/share/doc/node-agent/README.md"
+install -D -m 0644 "$s/node-agent.1.gz" "$d/usr/share/man/man1/node-agent.1.gz"
 install -D -m 0644 packaging/deb/lintian-overrides "$d/usr/share/lintian/overrides/node-agent"
 mkdir -p "$d/DEBIAN"
 size=$(du -sk --exclude=DEBIAN "$d" | cut -f1)

@@ -3,7 +3,7 @@
 # --cross-aarch64), no sysroot:
 #   cmake -DCMAKE_TOOLCHAIN_FILE=packaging/cmake/toolchain-aarch64.cmake ...
 #   ARCH=aarch64 packaging/package.sh       (uses this file, builds in build-static-aarch64/)
-# Target libraries (libsensors.a, libz.a, fmt's CMake config) come from
+# Target libraries (libsensors.a, libdeflate.a, libre2.a, fmt's CMake config) come from
 # /usr/lib/aarch64-linux-gnu; glibc and libstdc++ from the cross toolchain's
 # /usr/aarch64-linux-gnu; header-only dependencies (Boost, CLI11, nlohmann-json) from
 # the host's /usr/include and /usr/share/cmake. prometheus-cpp's core is compiled for

@@ -61,6 +61,17 @@ serves() {
   return 1
 }
 stop() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
+# renders_man FILE: man -l renders the gzipped page without a groff warning, and it is
+# node-agent(1) with its flags.
+renders_man() {
+  local text warnings
+  [ -f "$1" ] || { echo "no $1"; return 1; }
+  text=$(MANWIDTH=100 man -l -P cat "$1" 2>&1) || { echo "$text"; return 1; }
+  grep -q '^NAME' <<<"$text" && grep -q 'node-agent - ' <<<"$text" && grep -q -- '--web.listen-address' <<<"$text" &&
+    grep -q -- '--collector.cpu' <<<"$text" || { echo "$text" | head -n 20; return 1; }
+  warnings=$(MANWIDTH=100 man --warnings -l -P cat "$1" 2>&1 >/dev/null)
+  [ -z "$warnings" ] || { echo "$warnings"; return 1; }
+}
 # check_serves_chrooted DIR: the binary a package installed into DIR/root runs there and
 # serves /metrics. chroot: nothing from outside the root (no /proc there, so most
 # collectors fail).
@@ -153,16 +164,37 @@ else
   skip "systemd-analyze security --offline (systemd-analyze missing or older than 252)"
 fi
 
+# --- the man page in each package's payload ----------------------------------------
+if have man; then
+  m=$tmp/man
+  mkdir -p "$m/rpm" "$m/deb" "$m/tar"
+  if have rpm2cpio && have cpio; then
+    (cd "$m/rpm" && rpm2cpio "$rpm_file" | cpio -idm --quiet './usr/share/man/man1/node-agent.1.gz')
+    check "man -l renders node-agent(1) from the RPM's payload" renders_man "$m/rpm/usr/share/man/man1/node-agent.1.gz"
+  else
+    skip "the RPM's man page (needs rpm2cpio, cpio)"
+  fi
+  dpkg-deb -x "$deb_file" "$m/deb"
+  check "man -l renders node-agent(1) from the DEB's payload" renders_man "$m/deb/usr/share/man/man1/node-agent.1.gz"
+  tar -xzf "$tar_file" -C "$m/tar"
+  check "man -l renders node-agent(1) from the tarball" renders_man "$m/tar/node-agent-$version.linux-$go_arch/node-agent.1.gz"
+  check "the man page names the package's version" bash -c \
+    "zcat '$m/deb/usr/share/man/man1/node-agent.1.gz' | grep -q '^\.TH .*node\\\\-agent $version\"'"
+else
+  skip "man -l on the packages' man page (man-db missing)"
+fi
+
 # --- RPM ---------------------------------------------------------------------------
 if have rpm; then
   reqs=$(rpm -qpR "$rpm_file" 2>&1)
   check "rpm -qpR: no shared libraries, no glibc/rtld" bash -c "! grep -qE '\\.so|rtld|libc' <<<'$reqs'"
   check "rpm -qpc: /etc/sysconfig/node-agent is %config(noreplace)" \
     bash -c "rpm -qp --qf '[%{FILENAMES} %{FILEFLAGS:fflags}\n]' '$rpm_file' | grep -qx '/etc/sysconfig/node-agent cn'"
-  check "rpm -qpl: binary, unit, sysusers.d, license" bash -c "
+  check "rpm -qpl: binary, unit, sysusers.d, license, man page" bash -c "
     l=\$(rpm -qpl '$rpm_file')
     for f in /usr/bin/node-agent /usr/lib/systemd/system/node-agent.service \
-             /usr/lib/sysusers.d/node-agent.conf /usr/share/licenses/node-agent/LICENSE; do
+             /usr/lib/sysusers.d/node-agent.conf /usr/share/licenses/node-agent/LICENSE \
+             /usr/share/man/man1/node-agent.1.gz; do
       grep -qx \"\$f\" <<<\"\$l\" || { echo \"missing \$f\"; exit 1; }
     done"
   check "rpm scriptlets: preset on install, restart on upgrade, sysusers" bash -c "
@@ -194,12 +226,13 @@ check "dpkg-deb: conffiles is /etc/default/node-agent" \
 deb_contents() {
   local f
   for f in ./usr/bin/node-agent ./usr/lib/systemd/system/node-agent.service \
-           ./usr/lib/sysusers.d/node-agent.conf ./etc/default/node-agent ./usr/share/doc/node-agent/copyright; do
+           ./usr/lib/sysusers.d/node-agent.conf ./etc/default/node-agent ./usr/share/doc/node-agent/copyright \
+           ./usr/share/man/man1/node-agent.1.gz; do
     grep -q " $f\$" <<<"$contents" || { echo "missing $f"; return 1; }
   done
   ! grep -v ' root/root ' <<<"$contents" | grep -q .
 }
-check "dpkg-deb --contents: binary, unit, sysusers.d, flags, copyright; root-owned" deb_contents
+check "dpkg-deb --contents: binary, unit, sysusers.d, flags, copyright, man page; root-owned" deb_contents
 if have lintian; then
   lint=$(lintian "$deb_file" 2>&1)
   echo "# lintian: $(grep -c '^E:' <<<"$lint") errors, $(grep -c '^W:' <<<"$lint") warnings"
@@ -313,8 +346,9 @@ if have curl; then
   echo "NODE_AGENT_ARGS=\"--web.listen-address=127.0.0.1:$port\"" >"$p/etc/default/node-agent"
   inst=(env NODE_AGENT_ROOT="$p" NODE_AGENT_NO_SYSTEMD=1 packaging/install.sh)
   check "install.sh TARBALL (prefix, no systemd)" "${inst[@]}" "$tar_file"
-  check "install.sh: installed binary, unit, sysusers.d; kept the flags file" bash -c "
+  check "install.sh: installed binary, unit, sysusers.d, man page; kept the flags file" bash -c "
     [ -x '$p/usr/bin/node-agent' ] && [ -f '$p/usr/lib/systemd/system/node-agent.service' ] &&
+    [ -f '$p/usr/share/man/man1/node-agent.1.gz' ] &&
     [ -f '$p/usr/lib/sysusers.d/node-agent.conf' ] && grep -q ':$port' '$p/etc/default/node-agent'"
   check "install.sh: agent detached with a pid file, serves /metrics" serves "$port" "$version" cpu
   pid1=$(cat "$p/run/node-agent.pid" 2>/dev/null)
@@ -327,7 +361,8 @@ if have curl; then
   check "install.sh --uninstall" "${inst[@]}" --uninstall
   check "install.sh --uninstall: agent stopped, files gone, changed flags file kept" bash -c "
     ! kill -0 '$pid1' 2>/dev/null && [ ! -e '$p/usr/bin/node-agent' ] && [ ! -e '$p/run/node-agent.pid' ] &&
-    [ ! -e '$p/usr/lib/systemd/system/node-agent.service' ] && [ -f '$p/etc/default/node-agent' ]"
+    [ ! -e '$p/usr/lib/systemd/system/node-agent.service' ] && [ ! -e '$p/usr/share/man/man1/node-agent.1.gz' ] &&
+    [ -f '$p/etc/default/node-agent' ]"
   uninstall_again() { "${inst[@]}" --uninstall 2>&1 | grep -q 'not installed'; }
   check "install.sh --uninstall again: harmless" uninstall_again
   missing_file() { ! "${inst[@]}" "$tmp/nope.rpm" 2>/dev/null; }
