@@ -17,8 +17,9 @@ namespace {
 // uses a fixed hash the same way); cost 10 like htpasswd -B's default.
 constexpr char kDummyHash[] = "$2y$10$QOauhQNbBCuQDKes6eFzPeMqBSjb7Mr5DUmpZ/VcEd00UAV/LDeSi";
 
-// Bounds the cache; a full cache is cleared (a few bcrypt checks follow).
+// Bound the caches; a full cache is cleared (a few bcrypt checks follow).
 constexpr size_t kMaxCached = 256;
+constexpr size_t kMaxRefused = 1024;
 
 std::string CacheKey(std::string_view user, std::string_view hash, std::string_view password) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
@@ -61,6 +62,7 @@ bool ParseBasicAuthorization(std::string_view header, std::string& user, std::st
 }
 
 bool BcryptVerify(std::string_view password, const std::string& hash) {
+  if (password.find('\0') != std::string_view::npos) return false;
   // crypt_data is ~32 KB: on the heap, not a worker thread's stack.
   auto data = std::make_unique<crypt_data>();
   std::string pw(password);
@@ -69,6 +71,20 @@ bool BcryptVerify(std::string_view password, const std::string& hash) {
   // crypt_r returns a "*" string on error; it never equals a valid hash.
   if (out == nullptr || std::strlen(out) != hash.size()) return false;
   return CRYPTO_memcmp(out, hash.data(), hash.size()) == 0;
+}
+
+BasicAuthenticator::Verdict BasicAuthenticator::Cached(const std::map<std::string, std::string>& users,
+                                                       std::string_view authorization) {
+  std::string user, password;
+  if (!ParseBasicAuthorization(authorization, user, password)) return Verdict::kDeny;
+  auto it = users.find(user);
+  const bool known = it != users.end();
+  std::string key = CacheKey(user, known ? it->second : std::string(kDummyHash), password);
+  OPENSSL_cleanse(password.data(), password.size());
+  std::lock_guard<std::mutex> lock(cache_mutex_);
+  if (known && verified_.count(key)) return Verdict::kAllow;
+  if (refused_.count(key)) return Verdict::kDeny;
+  return Verdict::kUnknown;
 }
 
 bool BasicAuthenticator::Check(const std::map<std::string, std::string>& users, std::string_view authorization) {
@@ -84,6 +100,10 @@ bool BasicAuthenticator::Check(const std::map<std::string, std::string>& users, 
       OPENSSL_cleanse(password.data(), password.size());
       return true;
     }
+    if (refused_.count(key)) {
+      OPENSSL_cleanse(password.data(), password.size());
+      return false;
+    }
   }
   bool ok;
   {
@@ -91,12 +111,21 @@ bool BasicAuthenticator::Check(const std::map<std::string, std::string>& users, 
     ok = BcryptVerify(password, hash) && known;
   }
   OPENSSL_cleanse(password.data(), password.size());
-  if (ok) {
-    std::lock_guard<std::mutex> lock(cache_mutex_);
-    if (verified_.size() >= kMaxCached) verified_.clear();
-    verified_.insert(std::move(key));
-  }
+  std::lock_guard<std::mutex> lock(cache_mutex_);
+  auto& cache = ok ? verified_ : refused_;
+  if (cache.size() >= (ok ? kMaxCached : kMaxRefused)) cache.clear();
+  cache.insert(std::move(key));
   return ok;
 }
+
+bool BasicAuthenticator::TryReserve(int limit) {
+  int n = reserved_.load();
+  while (n < limit) {
+    if (reserved_.compare_exchange_weak(n, n + 1)) return true;
+  }
+  return false;
+}
+
+void BasicAuthenticator::Release() { reserved_--; }
 
 }  // namespace node_agent

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -71,15 +72,35 @@ unsigned ReadErrorStatus(const beast::error_code& ec) {
   return 400;
 }
 
+// "http://host/path?q" (absolute form, RFC 9112 3.2.2) to "/path?q"; other
+// targets unchanged.
+std::string OriginForm(std::string_view target) {
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (target.size() >= scheme.size() && strncasecmp(target.data(), scheme.data(), scheme.size()) == 0) {
+      std::string_view rest = target.substr(scheme.size());
+      size_t path = rest.find_first_of("/?");
+      if (path == std::string_view::npos) return "/";
+      if (rest[path] == '?') return "/" + std::string(rest.substr(path));
+      return std::string(rest.substr(path));
+    }
+  }
+  return std::string(target);
+}
+
 // The checks every request head passes before it reaches a handler; fills
 // `out`. Returns 0 or the error status: a GET or HEAD carries no body, so any
 // body is refused rather than read.
 template <class Parser>
 unsigned CheckHead(const Parser& parser, HttpRequest& out) {
-  if (parser.chunked() || parser.content_length().value_or(0) > 0) return 413;
   const auto& req = parser.get();
+  // RFC 9112 6.1: a transfer coding other than chunked last leaves the body's
+  // length unknown: 400 and close, never guess where the next request starts.
+  if (req.count(http::field::transfer_encoding) > 0 && !parser.chunked()) return 400;
+  if (parser.chunked() || parser.content_length().value_or(0) > 0) return 413;
+  // RFC 9112 3.2: an HTTP/1.1 request has exactly one Host.
+  if (req.version() >= 11 && req.count(http::field::host) != 1) return 400;
   out.method = std::string(req.method_string());
-  out.target = std::string(req.target());
+  out.target = OriginForm(std::string_view(req.target().data(), req.target().size()));
   out.headers.clear();
   for (const auto& field : req) {
     out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
@@ -114,6 +135,12 @@ RequestHead ParseRequestHead(std::string_view bytes, size_t max_header_bytes) {
 
 namespace {
 
+// A connection the server may close to make room for a new one.
+struct Evictable {
+  virtual ~Evictable() = default;
+  virtual void Evict() = 0;
+};
+
 // What every session needs from the server; shared so a session outliving
 // the server object stays valid.
 struct ServerShared {
@@ -128,16 +155,51 @@ struct ServerShared {
     }
     return *pool;
   }
+  // Uncached bcrypt checks run here, one at a time, not on the workers: a
+  // flood of bad credentials must not hold the request slots.
+  asio::thread_pool& AuthPool() {
+    std::lock_guard<std::mutex> lock(pool_mutex);
+    if (!auth_pool) auth_pool = std::make_unique<asio::thread_pool>(1);
+    return *auth_pool;
+  }
   void StopPool() {
-    std::unique_ptr<asio::thread_pool> p;
+    std::unique_ptr<asio::thread_pool> p, a;
     {
       std::lock_guard<std::mutex> lock(pool_mutex);
       p = std::move(pool);
+      a = std::move(auth_pool);
     }
-    if (p) {
-      p->stop();
-      p->join();
+    for (auto* tp : {p.get(), a.get()}) {
+      if (tp) {
+        tp->stop();
+        tp->join();
+      }
     }
+  }
+
+  // Connections waiting for a request with nothing received yet, oldest
+  // first: at the connection cap the oldest is closed for the new one.
+  uint64_t AddIdle(std::weak_ptr<Evictable> session) {
+    std::lock_guard<std::mutex> lock(idle_mutex);
+    idle.emplace(++idle_seq, std::move(session));
+    return idle_seq;
+  }
+  void RemoveIdle(uint64_t key) {
+    if (key == 0) return;
+    std::lock_guard<std::mutex> lock(idle_mutex);
+    idle.erase(key);
+  }
+  bool EvictOldest() {
+    std::lock_guard<std::mutex> lock(idle_mutex);
+    while (!idle.empty()) {
+      auto session = idle.begin()->second.lock();
+      idle.erase(idle.begin());
+      if (session) {
+        session->Evict();
+        return true;
+      }
+    }
+    return false;
   }
 
   HttpHandler handler;
@@ -148,10 +210,14 @@ struct ServerShared {
   std::atomic<int> active{0};  // requests read, response not yet written
   std::mutex pool_mutex;
   std::unique_ptr<asio::thread_pool> pool;
+  std::unique_ptr<asio::thread_pool> auth_pool;
+  std::mutex idle_mutex;
+  std::map<uint64_t, std::weak_ptr<Evictable>> idle;
+  uint64_t idle_seq = 0;
 };
 
 template <class Stream>
-class Session : public std::enable_shared_from_this<Session<Stream>> {
+class Session : public Evictable, public std::enable_shared_from_this<Session<Stream>> {
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
  public:
@@ -163,7 +229,16 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         buffer_(shared_->options.max_header_bytes + 1024) {
     shared_->connections++;
   }
-  ~Session() { shared_->connections--; }
+  ~Session() {
+    shared_->RemoveIdle(idle_key_);
+    shared_->connections--;
+  }
+
+  // From any thread: closes the connection on its own executor (its pending
+  // read then ends with an error and the session with it).
+  void Evict() override {
+    asio::post(stream_.get_executor(), [self = this->shared_from_this()] { self->Close(); });
+  }
 
   void Start() {
     if constexpr (kTls) {
@@ -198,16 +273,21 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   // Between requests the idle timeout applies; once a first byte arrives, the
-  // head timeout.
+  // head timeout. A new connection that has sent nothing gets the head
+  // timeout too: only a client that made a request earns the long idle time.
   void WaitRequest() {
     if (buffer_.size() > 0) {
       ReadHead();
       return;
     }
     buffer_.shrink_to_fit();  // idle connections keep no buffer
-    Lowest().expires_after(std::chrono::seconds(shared_->options.idle_timeout_seconds));
+    const auto& o = shared_->options;
+    Lowest().expires_after(std::chrono::seconds(served_ ? o.idle_timeout_seconds : o.head_timeout_seconds));
+    idle_key_ = shared_->AddIdle(this->weak_from_this());
     stream_.async_read_some(buffer_.prepare(512),
                             [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->shared_->RemoveIdle(self->idle_key_);
+                              self->idle_key_ = 0;
                               self->buffer_.commit(n);
                               if (ec) {
                                 self->Close();
@@ -250,8 +330,54 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     keep_alive_ = req.keep_alive();
     head_ = req.method() == http::verb::head;
     parser_.reset();
+    served_ = true;
     Lowest().expires_never();  // the handler may take up to the scrape deadline
     shared_->active++;
+    if (web_ && !web_->config.users.empty()) {
+      Authenticate(std::move(request));
+    } else {
+      Dispatch(std::move(request));
+    }
+  }
+
+  // Basic auth before a request takes a worker slot: a cached result at once;
+  // otherwise bcrypt on the auth thread, with few checks waiting, and 429
+  // beyond them rather than a slot held by a client without credentials.
+  void Authenticate(HttpRequest request) {
+    auto& auth = shared_->auth;
+    std::string authorization = request.Header("Authorization");
+    switch (auth.Cached(web_->config.users, authorization)) {
+      case BasicAuthenticator::Verdict::kAllow:
+        Dispatch(std::move(request));
+        return;
+      case BasicAuthenticator::Verdict::kDeny:
+        Respond(WithWebHeaders(Unauthorized()), true);
+        return;
+      case BasicAuthenticator::Verdict::kUnknown:
+        break;
+    }
+    if (!auth.TryReserve(shared_->options.max_pending_auth)) {
+      HttpResponse res = StatusResponse(429);
+      res.headers.emplace_back("Retry-After", "1");
+      Respond(WithWebHeaders(std::move(res)), true);
+      return;
+    }
+    asio::post(shared_->AuthPool(), [self = this->shared_from_this(), request = std::move(request),
+                                     authorization = std::move(authorization)]() mutable {
+      bool ok = self->shared_->auth.Check(self->web_->config.users, authorization);
+      self->shared_->auth.Release();
+      asio::post(self->stream_.get_executor(), [self, ok, request = std::move(request)]() mutable {
+        if (ok) {
+          self->Dispatch(std::move(request));
+        } else {
+          self->Respond(self->WithWebHeaders(Unauthorized()), true);
+        }
+      });
+    });
+  }
+
+  // To the workers, or 503 past --web.max-requests.
+  void Dispatch(HttpRequest request) {
     const int limit = shared_->options.max_requests;
     if (limit > 0 && shared_->queued.load() >= limit) {
       HttpResponse res = shared_->options.overloaded ? shared_->options.overloaded(request) : StatusResponse(503);
@@ -268,25 +394,29 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     });
   }
 
-  // On a worker thread: basic auth, then the handler.
-  HttpResponse Handle(const HttpRequest& request) {
-    HttpResponse res;
-    if (web_ && !web_->config.users.empty() &&
-        !shared_->auth.Check(web_->config.users, request.Header("Authorization"))) {
-      res = StatusResponse(401);
-      res.headers.emplace_back("WWW-Authenticate", "Basic");
-    } else {
-      try {
-        res = shared_->handler(request);
-      } catch (const std::exception& e) {
-        log::Error("request handler failed", {{"err", e.what()}});
-        res = HttpResponse{500, "text/plain; charset=utf-8", {}, "internal server error\n"};
-      }
-    }
+  static HttpResponse Unauthorized() {
+    HttpResponse res = StatusResponse(401);
+    res.headers.emplace_back("WWW-Authenticate", "Basic");
+    return res;
+  }
+
+  HttpResponse WithWebHeaders(HttpResponse res) const {
     if (web_) {
       for (const auto& [k, v] : web_->config.headers) res.headers.emplace_back(k, v);
     }
     return res;
+  }
+
+  // On a worker thread, authenticated already.
+  HttpResponse Handle(const HttpRequest& request) {
+    HttpResponse res;
+    try {
+      res = shared_->handler(request);
+    } catch (const std::exception& e) {
+      log::Error("request handler failed", {{"err", e.what()}});
+      res = HttpResponse{500, "text/plain; charset=utf-8", {}, "internal server error\n"};
+    }
+    return WithWebHeaders(std::move(res));
   }
 
   void Respond(HttpResponse response, bool counted) {
@@ -338,6 +468,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   bool keep_alive_ = false;
   bool head_ = false;
   bool counted_ = false;
+  bool served_ = false;     // a request was read: the idle timeout applies, not the head one
+  uint64_t idle_key_ = 0;   // in ServerShared::idle while waiting for a request
 };
 
 using PlainSession = Session<beast::tcp_stream>;
@@ -369,11 +501,18 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
   void Serve(tcp::socket socket) {
     if (shared->connections.load() >= shared->options.max_connections) {
-      log::WarnOnce("http-max-connections", "connection limit reached: closing new connections",
-                    {{"limit", std::to_string(shared->options.max_connections)}});
-      beast::error_code ignored;
-      socket.close(ignored);
-      return;
+      // The longest-idle connection that has sent nothing goes, so silent
+      // connections cannot lock scrapers out; none: the new one is refused.
+      if (shared->EvictOldest()) {
+        log::WarnOnce("http-evict", "connection limit reached: closing the longest-idle connections for new ones",
+                      {{"limit", std::to_string(shared->options.max_connections)}});
+      } else {
+        log::WarnOnce("http-max-connections", "connection limit reached: closing new connections",
+                      {{"limit", std::to_string(shared->options.max_connections)}});
+        beast::error_code ignored;
+        socket.close(ignored);
+        return;
+      }
     }
     std::shared_ptr<const WebState> web = shared->options.web_state ? shared->options.web_state() : nullptr;
     if (web && web->tls) {

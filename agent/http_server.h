@@ -3,7 +3,7 @@
 // may block up to its deadline) while the one io thread keeps accepting,
 // reading, timing out and rejecting. Limits: connections, requests in the
 // workers (503 beyond), request head size (431) and time (slowloris), idle
-// keep-alive time, no request body (413). Optional TLS and basic auth from
+// keep-alive time, no request body (413). docs/hardening.md lists them. Optional TLS and basic auth from
 // --web.config.file (agent/web_config_file.h).
 #pragma once
 
@@ -72,8 +72,13 @@ class HttpServer {
     // Requests queued for or running on the workers (--web.max-requests);
     // beyond it 503 at once. 0: no limit (still bounded by max_connections).
     int max_requests = 40;
-    // Open connections; beyond it new ones are accepted and closed at once.
+    // Open connections; beyond it the longest-idle connection waiting for a
+    // request with nothing received is closed for the new one, and without
+    // such a connection the new one is accepted and closed at once.
     int max_connections = 4096;
+    // Basic auth checks not answered from the cache, waiting for or running
+    // bcrypt (one at a time, on a thread of its own); beyond it 429.
+    int max_pending_auth = 4;
     // Worker threads running the handler, started on the first request.
     // 0: min(4, hardware threads).
     int worker_threads = 0;

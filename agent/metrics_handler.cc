@@ -1,8 +1,10 @@
 #include "agent/metrics_handler.h"
 
 #include <fmt/format.h>
+#include <malloc.h>
 
 #include <algorithm>
+#include <atomic>
 
 #include "agent/exposition.h"
 #include "lib/fs.h"
@@ -99,7 +101,40 @@ HttpResponse MetricsHandler::Overloaded() {
                                   options_.max_requests)};
 }
 
+namespace {
+
+// Freed heap beyond this since the last trim is given back to the system.
+constexpr size_t kTrimAbove = 16 << 20;
+
+// glibc keeps freed memory in its arena: after a large scrape (a big textfile
+// parsed, then removed) RSS would stay at the peak. malloc_trim returns free
+// pages, and runs only once that much has been freed, since it walks the heap.
+void ReturnFreeMemory() {
+#if defined(__GLIBC__) && __GLIBC_PREREQ(2, 33)
+  static std::atomic<size_t> free_after_trim{0};
+  static std::atomic_flag busy = ATOMIC_FLAG_INIT;
+  if (busy.test_and_set()) return;  // another scrape is trimming
+  size_t free_now = mallinfo2().fordblks;
+  size_t base = free_after_trim.load();
+  if (free_now < base) {
+    free_after_trim = free_now;  // reused since: count growth from here
+  } else if (free_now - base > kTrimAbove) {
+    malloc_trim(0);
+    free_after_trim = mallinfo2().fordblks;
+  }
+  busy.clear();
+#endif
+}
+
+}  // namespace
+
 HttpResponse MetricsHandler::Metrics(std::string_view query, Scraper::Clock::time_point deadline) {
+  HttpResponse res = Scrape(query, deadline);
+  ReturnFreeMemory();
+  return res;
+}
+
+HttpResponse MetricsHandler::Scrape(std::string_view query, Scraper::Clock::time_point deadline) {
   // --web.max-requests is enforced by the HTTP server before a request reaches
   // a worker (it answers with Overloaded()); here the count only feeds
   // promhttp_metric_handler_requests_in_flight.

@@ -52,7 +52,9 @@ class MetricsHandler {
   HttpResponse Overloaded();
 
  private:
+  // Scrape, then give freed memory back to the system when there is much.
   HttpResponse Metrics(std::string_view query, Scraper::Clock::time_point deadline);
+  HttpResponse Scrape(std::string_view query, Scraper::Clock::time_point deadline);
   void AddHandlerMetrics(std::vector<EncodedFamily>& families);
 
   Scraper& scraper_;

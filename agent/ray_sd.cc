@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -217,25 +218,94 @@ std::set<std::string> LocalAddresses() {
 }
 
 std::string TempPathFor(const std::string& path) {
+  // Unpredictable: the directory may be world-writable (Ray's /tmp/ray is
+  // 0777), and a FIFO or symlink planted at a predictable name would block or
+  // redirect the write.
+  uint64_t r[2] = {0, 0};
+  if (::getrandom(r, sizeof r, GRND_NONBLOCK) != static_cast<ssize_t>(sizeof r)) {
+    r[0] = static_cast<uint64_t>(Clock::now().time_since_epoch().count());
+    r[1] = reinterpret_cast<uintptr_t>(&r) ^ static_cast<uint64_t>(::getpid());
+  }
   fs::path p(path);
-  return (p.parent_path() / fmt::format(".{}.tmp.{}", p.filename().string(), ::getpid())).string();
+  return (p.parent_path() / fmt::format(".{}.tmp.{:016x}{:016x}", p.filename().string(), r[0], r[1])).string();
+}
+
+bool ReadBoundedRegularFile(const std::string& path, size_t max_bytes, bool follow, std::string& out, int& err,
+                            std::string& why) {
+  out.clear();
+  why.clear();
+  // O_NONBLOCK: a FIFO (or a device) must not block the open or the read.
+  int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | (follow ? 0 : O_NOFOLLOW);
+  int fd = ::open(path.c_str(), flags);
+  if (fd < 0) {
+    err = errno;
+    return false;
+  }
+  err = 0;
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    err = errno;
+  } else if (!S_ISREG(st.st_mode)) {
+    why = "not a regular file";
+  } else if (static_cast<uint64_t>(st.st_size) > max_bytes) {
+    why = fmt::format("{} bytes, more than the limit of {}", st.st_size, max_bytes);
+  } else {
+    out.resize(static_cast<size_t>(st.st_size) + 1);
+    size_t done = 0;
+    // One byte more than the size: a file still growing past the limit is caught too.
+    while (done < out.size()) {
+      ssize_t n = ::read(fd, out.data() + done, out.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        err = errno;
+        break;
+      }
+      if (n == 0) break;
+      done += static_cast<size_t>(n);
+      if (done == out.size() && out.size() <= max_bytes) out.resize(std::min(out.size() * 2, max_bytes + 1));
+    }
+    out.resize(done);
+    if (err == 0 && done > max_bytes) why = fmt::format("grew past the limit of {} bytes", max_bytes);
+  }
+  ::close(fd);
+  if (err != 0 || !why.empty()) {
+    out.clear();
+    return false;
+  }
+  return true;
 }
 
 WriteResult WriteFileIfChanged(const std::string& path, const std::string& content, std::string& error) {
   // Compared with the file, not with what we last wrote: after a restart an
   // unchanged list is not rewritten, and a file someone removed comes back.
-  std::string current;
-  if (ReadFile(path, current) && current == content) return WriteResult::kUnchanged;
+  // Never through a link, never more than our content's size.
+  std::string current, why;
+  int read_err = 0;
+  if (ReadBoundedRegularFile(path, content.size(), false, current, read_err, why) && current == content) {
+    return WriteResult::kUnchanged;
+  }
 
-  const std::string tmp = TempPathFor(path);
+  std::string tmp;
   auto fail = [&](const std::string& what, int err, int fd) {
     error = what + " " + tmp + ": " + Errno(err);
     if (fd >= 0) ::close(fd);
     ::unlink(tmp.c_str());
     return WriteResult::kError;
   };
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (fd < 0) return fail("cannot create", errno, -1);
+  // O_EXCL|O_NOFOLLOW: never opens what someone else put at the name (a
+  // symlink, a FIFO); O_NONBLOCK in case it is a FIFO all the same.
+  int fd = -1;
+  for (int attempt = 0; attempt < 8 && fd < 0; ++attempt) {
+    tmp = TempPathFor(path);
+    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
+    if (fd < 0 && errno != EEXIST) break;
+  }
+  if (fd < 0) {
+    int err = errno;
+    tmp = TempPathFor(path);
+    error = "cannot create " + tmp + ": " + Errno(err);
+    return WriteResult::kError;
+  }
   size_t done = 0;
   while (done < content.size()) {
     ssize_t n = ::write(fd, content.data() + done, content.size() - done);
@@ -248,6 +318,7 @@ WriteResult WriteFileIfChanged(const std::string& path, const std::string& conte
   // Data on disk before the rename, or a crash could leave an empty file under the final name.
   if (::fsync(fd) != 0) return fail("cannot fsync", errno, fd);
   if (::close(fd) != 0) return fail("cannot close", errno, -1);
+  // rename replaces whatever is at `path` (a symlink included) without following it.
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     error = "cannot rename " + tmp + " to " + path + ": " + Errno(errno);
     ::unlink(tmp.c_str());
@@ -280,12 +351,14 @@ struct RaySdFollower::Impl {
   };
   std::map<int, Interest> watches;  // inotify watch descriptor -> names that matter in it
   std::optional<Clock::time_point> missing_since;
+  bool missing_handled = false;  // the grace period of this absence has ended
   std::string last_problem;  // so a persisting problem is logged once, not every 10 s
   std::thread thread;
 
   void Run();
   void Rewatch();
   void Sync();
+  void SafeSync();
   bool ReadEvents();
   void Problem(std::string_view msg, const std::string& detail);
   void RemoveStaleTemps();
@@ -410,22 +483,32 @@ bool RaySdFollower::Impl::ReadEvents() {
 }
 
 void RaySdFollower::Impl::Sync() {
-  std::string content;
+  std::string content, why;
   int err = 0;
-  if (!ReadFile(options.sd_file, content, &err)) {
-    if (err != ENOENT && err != ENOTDIR) {
-      Problem("cannot read Ray service discovery file", Errno(err));
+  if (!ReadBoundedRegularFile(options.sd_file, kMaxRaySdBytes, true, content, err, why)) {
+    if (!why.empty() || (err != ENOENT && err != ENOTDIR)) {
+      // The file is there but unusable (unreadable, a FIFO, a loop, too big):
+      // keep the last targets, and wait for the next event, not a busy loop.
+      missing_since.reset();
+      missing_handled = false;
+      Problem("cannot read Ray service discovery file, keeping the last targets", why.empty() ? Errno(err) : why);
       return;
     }
     // Missing, or a symlink into a session directory that is gone.
     auto now = Clock::now();
     if (!missing_since) missing_since = now;
-    if (now - *missing_since >= options.missing_grace && RemoveFile(options.output)) {
-      log::Info("Ray service discovery file is gone, removed ours",
-                {{"file", options.sd_file}, {"output", options.output}});
+    if (!missing_handled && now - *missing_since >= options.missing_grace) {
+      missing_handled = true;  // once: a removal that fails is not retried in a loop
+      if (RemoveFile(options.output)) {
+        log::Info("Ray service discovery file is gone, removed ours",
+                  {{"file", options.sd_file}, {"output", options.output}});
+      } else if (errno != ENOENT) {
+        Problem("cannot remove service discovery file", options.output + ": " + Errno(errno));
+      }
     }
     return;
   }
+  missing_handled = false;
   missing_since.reset();
   std::vector<std::string> hosts;
   std::string error;
@@ -451,14 +534,15 @@ void RaySdFollower::Impl::Sync() {
 void RaySdFollower::Impl::Run() {
   RemoveStaleTemps();
   Rewatch();
-  Sync();
+  SafeSync();
   while (true) {
     auto timeout = options.poll_interval;
-    if (missing_since && Exists(options.output)) {
-      // Wake up when the grace period ends, to remove our output then.
+    if (missing_since && !missing_handled) {
+      // Wake up when the grace period ends, to remove our output then; never
+      // a zero timeout, which would spin.
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*missing_since + options.missing_grace -
                                                                         Clock::now()) + std::chrono::milliseconds(1);
-      timeout = std::clamp(left, std::chrono::milliseconds(0), timeout);
+      timeout = std::clamp(left, std::chrono::milliseconds(1), timeout);
     }
     pollfd fds[2] = {{inotify_fd, POLLIN, 0}, {stop_fd, POLLIN, 0}};
     int n = ::poll(fds, 2, static_cast<int>(timeout.count()));
@@ -471,7 +555,17 @@ void RaySdFollower::Impl::Run() {
     if (n > 0 && (fds[0].revents & POLLIN)) relevant = ReadEvents() || relevant;
     if (!relevant) continue;
     Rewatch();
+    SafeSync();
+  }
+}
+
+// Nothing in a file anyone can write may end the agent: an exception (a
+// std::bad_alloc in the parser) costs this sync only.
+void RaySdFollower::Impl::SafeSync() {
+  try {
     Sync();
+  } catch (const std::exception& e) {
+    Problem("cannot process Ray service discovery file, keeping the last targets", e.what());
   }
 }
 

@@ -35,15 +35,25 @@ std::string RenderNodeSd(const std::vector<std::string>& hosts, const std::set<s
 // its hostname.
 std::set<std::string> LocalAddresses();
 
-// The name a write in progress to `path` uses: in the same directory (so the
-// rename is atomic), hidden, and not ending in ".json", so no file_sd "*.json"
-// glob ever picks up a half-written file.
+// A name a write in progress to `path` may use: in the same directory (so the
+// rename is atomic), hidden, not ending in ".json" (no file_sd "*.json" glob
+// ever picks up a half-written file), with a random part: a new name each call.
 std::string TempPathFor(const std::string& path);
+
+// Ray's file lives in a world-writable directory: anyone may point it at
+// /dev/zero or a huge sparse file. Larger files are refused (docs/hardening.md).
+inline constexpr size_t kMaxRaySdBytes = 4 << 20;
+
+// Reads `path` if it is a regular file of at most `max_bytes` (through a
+// symlink only when `follow`), never blocking on a FIFO. False with `err` the
+// errno of open/read, or `why` saying what is wrong with the file.
+bool ReadBoundedRegularFile(const std::string& path, size_t max_bytes, bool follow, std::string& out, int& err,
+                            std::string& why);
 
 enum class WriteResult { kUnchanged, kWritten, kError };
 
 // Replaces `path` with `content` atomically unless it already holds exactly
-// `content`: writes TempPathFor(path), fsyncs, makes it 0644 (a Prometheus
+// `content`: creates TempPathFor(path) exclusively (O_EXCL, O_NOFOLLOW), fsyncs, makes it 0644 (a Prometheus
 // running as another user or in a container reads it), renames it over `path`
 // and fsyncs the directory. A reader sees the old file or the new one, never
 // a part, even if the process dies at any point.

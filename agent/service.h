@@ -18,4 +18,9 @@ bool SdNotify(std::string_view state, std::string socket_path = "");
 // soft limit now in effect.
 long RaiseOpenFileLimit();
 
+// Flushes stdout and stderr and ends the process at once with `code`, without
+// destructors or atexit handlers, so no thread stuck in a handler can delay
+// the exit the shutdown promised.
+[[noreturn]] void ExitNow(int code);
+
 }  // namespace node_agent

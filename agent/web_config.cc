@@ -267,6 +267,8 @@ bool IsBcryptHash(std::string_view hash) {
   });
 }
 
+int BcryptCost(std::string_view hash) { return (hash[4] - '0') * 10 + (hash[5] - '0'); }
+
 WebConfig ParseWebConfig(std::string_view yaml, const std::string& base_dir) {
   Document doc(yaml);
   if (!doc.ok()) throw WebConfigError(doc.error());
@@ -309,6 +311,11 @@ WebConfig ParseWebConfig(std::string_view yaml, const std::string& base_dir) {
         const std::string field = Parser::Join(key, user);
         std::string hash = p.String(hv, field);
         if (!IsBcryptHash(hash)) throw WebConfigError(fmt::format("{}: not a bcrypt hash", field));
+        if (int cost = BcryptCost(hash); cost > kMaxBcryptCost) {
+          throw WebConfigError(fmt::format("{}: bcrypt cost {} is above {}: one check would take minutes of CPU "
+                                           "(htpasswd -B -C {} makes a usable hash)",
+                                           field, cost, kMaxBcryptCost, kMaxBcryptCost));
+        }
         config.users.emplace(user, std::move(hash));
       });
     } else if (key == "rate_limit") {

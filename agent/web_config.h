@@ -62,4 +62,12 @@ WebConfig ParseWebConfig(std::string_view yaml, const std::string& base_dir = ".
 // True when `hash` looks like a bcrypt hash ($2a$/$2b$/$2y$, cost 04..31, 53 chars of salt+hash).
 bool IsBcryptHash(std::string_view hash);
 
+// The cost of a hash IsBcryptHash accepts.
+int BcryptCost(std::string_view hash);
+
+// The highest bcrypt cost a config may use (htpasswd's own limit): a check
+// doubles in time with each step, and at cost 31 one request for the user
+// burns minutes of CPU. Higher costs are refused when the config is read.
+inline constexpr int kMaxBcryptCost = 17;
+
 }  // namespace node_agent

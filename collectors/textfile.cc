@@ -651,7 +651,9 @@ class TextfileCollector : public Collector {
     }
     std::string content;
     int err = 0;
-    for (;;) {
+    const size_t limit = options_.max_file_bytes;
+    bool too_big = static_cast<uint64_t>(st.st_size) > limit;
+    while (!too_big) {
       char buf[65536];
       ssize_t n = ::read(fd, buf, sizeof buf);
       if (n < 0 && errno == EINTR) continue;
@@ -661,10 +663,16 @@ class TextfileCollector : public Collector {
       }
       if (n == 0) break;
       content.append(buf, static_cast<size_t>(n));
+      too_big = content.size() > limit;  // still growing past its stat size
     }
     ::close(fd);
     std::shared_ptr<FileResult> result;
-    if (err != 0) {
+    if (too_big) {
+      const uint64_t size = std::max<uint64_t>(static_cast<uint64_t>(st.st_size), content.size());
+      content = std::string();
+      result = fail("textfile \"" + path + "\" is " + std::to_string(size) + " bytes, more than the limit of " +
+                    std::to_string(limit) + ": skipping entire file");
+    } else if (err != 0) {
       result = fail("failed to read textfile data from \"" + path + "\": " + std::strerror(err));
     } else {
       std::string parse_error;

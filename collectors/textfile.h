@@ -5,6 +5,7 @@
 // (legacy metric/label name validation).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -38,11 +39,17 @@ std::optional<double> ParseExpfmtFloat(std::string_view s);
 // Go's filepath.Join of two elements, cleaned like filepath.Clean.
 std::string GoJoinPath(std::string_view dir, std::string_view name);
 
+// The default bound on one .prom file (docs/hardening.md).
+inline constexpr size_t kMaxTextfileBytes = 16 << 20;
+
 struct TextfileOptions {
   std::vector<std::string> directories;  // glob patterns or directories
   // Replaces every node_textfile_mtime_seconds value (node_exporter's test
   // hook, for reproducible fixture output).
   std::optional<double> fixed_mtime;
+  // A larger file is skipped with an error (node_textfile_scrape_error 1):
+  // parsing and serving it peaks at about forty-five times its size.
+  size_t max_file_bytes = kMaxTextfileBytes;
 };
 
 std::unique_ptr<Collector> NewTextfileCollector(TextfileOptions options);

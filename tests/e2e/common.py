@@ -32,9 +32,10 @@ def free_port():
 class Process:
     """A child process with its output in a temp file, killed at exit."""
 
-    def __init__(self, argv, env=None):
+    def __init__(self, argv, env=None, preexec_fn=None):
         self.log = tempfile.NamedTemporaryFile(prefix='e2e-', suffix='.log', delete=False)
-        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, env=env,
+                                     preexec_fn=preexec_fn)
 
     def output(self):
         with open(self.log.name, encoding='utf-8', errors='replace') as f:

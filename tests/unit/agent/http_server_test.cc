@@ -130,25 +130,51 @@ TEST(HttpServer, PastMaxRequestsAnswers503AtOnce) {
   for (int fd : {a, b, c}) close(fd);
 }
 
-TEST(HttpServer, ConnectionsPastTheCapAreClosed) {
+TEST(HttpServer, ConnectionsPastTheCapAreClosedWhenNoneIsIdle) {
   HttpServer::Options o;
   o.max_connections = 3;
   TestServer server(o);
-  int idle[3];
-  for (int& fd : idle) fd = Connect(server.port());
+  int busy[3];
+  for (int& fd : busy) {
+    fd = Connect(server.port());
+    Send(fd, "GET /metrics HTTP/1.1\r\n");  // a head in progress: not idle
+  }
   std::this_thread::sleep_for(200ms);  // let the server accept them
   int extra = Connect(server.port());
   bool closed = false;
   EXPECT_EQ(ReadUntilClosed(extra, 3s, &closed), "");
   EXPECT_TRUE(closed) << "a connection past the cap stayed open";
   close(extra);
-  close(idle[0]);
+  close(busy[0]);
   std::this_thread::sleep_for(200ms);
   int next = Connect(server.port());
   Send(next, kGet);
   EXPECT_EQ(ReadUntilClosed(next, 3s).rfind("HTTP/1.1 200", 0), 0u);
   close(next);
-  for (int fd : {idle[1], idle[2]}) close(fd);
+  for (int fd : {busy[1], busy[2]}) close(fd);
+}
+
+TEST(HttpServer, LongestIdleConnectionIsEvictedAtTheCap) {
+  HttpServer::Options o;
+  o.max_connections = 3;
+  TestServer server(o);
+  int idle[3];
+  for (int& fd : idle) {
+    fd = Connect(server.port());
+    std::this_thread::sleep_for(50ms);  // accepted in this order
+  }
+  std::this_thread::sleep_for(200ms);
+  int extra = Connect(server.port());
+  Send(extra, kGet);
+  EXPECT_EQ(ReadUntilClosed(extra, 3s).rfind("HTTP/1.1 200", 0), 0u);
+  bool closed = false;
+  ReadUntilClosed(idle[0], 3s, &closed);
+  EXPECT_TRUE(closed) << "the longest-idle connection was not evicted";
+  closed = false;
+  ReadUntilClosed(idle[2], 200ms, &closed);
+  EXPECT_FALSE(closed) << "the newest idle connection was evicted";
+  close(extra);
+  for (int fd : idle) close(fd);
 }
 
 TEST(HttpServer, TrickledHeadIsCutOff) {

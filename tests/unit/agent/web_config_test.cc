@@ -227,8 +227,31 @@ TEST(RequestHead, ParsesAndChecksLikeTheServer) {
   EXPECT_EQ(ParseRequestHead("GET / HTTP/1.1\r\nX: " + std::string(20000, 'a') + "\r\n\r\n").status, 431u);
   EXPECT_EQ(ParseRequestHead("GET / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello").status, 413u);
   EXPECT_EQ(ParseRequestHead("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n").status, 413u);
-  EXPECT_EQ(ParseRequestHead("GET / HTTP/1.1\r\nContent-Length: 0\r\n\r\n").status, 0u);
+  EXPECT_EQ(ParseRequestHead("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n").status, 0u);
   EXPECT_FALSE(ParseRequestHead("GET / HTTP/1.0\r\n\r\n").keep_alive);
+  EXPECT_EQ(ParseRequestHead("GET / HTTP/1.0\r\n\r\n").status, 0u);  // HTTP/1.0 needs no Host
+  // RFC 9112: a transfer coding other than chunked, and Host missing or twice, are 400.
+  EXPECT_EQ(ParseRequestHead("GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n").status, 400u);
+  EXPECT_EQ(ParseRequestHead("GET / HTTP/1.1\r\n\r\n").status, 400u);
+  EXPECT_EQ(ParseRequestHead("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n").status, 400u);
+  // The absolute form is served as its path.
+  auto absolute = ParseRequestHead("GET http://a:9100/metrics?x=1 HTTP/1.1\r\nHost: a\r\n\r\n");
+  EXPECT_EQ(absolute.status, 0u);
+  EXPECT_EQ(absolute.request.target, "/metrics?x=1");
+  EXPECT_EQ(ParseRequestHead("GET HTTP://a HTTP/1.1\r\nHost: a\r\n\r\n").request.target, "/");
+}
+
+TEST(BasicAuth, NulInPasswordNeverMatches) {
+  EXPECT_FALSE(BcryptVerify(std::string_view("fakepassword\0", 13), kHash));
+  EXPECT_TRUE(BcryptVerify("fakepassword", kHash));
+}
+
+TEST(WebConfig, BcryptCostAboveTheLimitIsRefused) {
+  std::string hash = kHash;
+  hash.replace(4, 2, "31");
+  EXPECT_THROW(ParseWebConfig("basic_auth_users:\n  alice: " + hash + "\n"), WebConfigError);
+  hash.replace(4, 2, "17");
+  EXPECT_NO_THROW(ParseWebConfig("basic_auth_users:\n  alice: " + hash + "\n"));
 }
 
 TEST(WebConfigFile, BadFilesAreClearErrors) {
