@@ -156,6 +156,16 @@ int ParseFlags(int argc, const char* const* argv, Config& config) {
   app.add_option("--ray.sd-port", config.ray_sd_port,
                  "Port of the agents in the written targets. Default: the port of the first --web.listen-address.")
       ->group("ray")->check(CLI::Range(0, 65535));
+  // Placed here rather than in AddRayFlags: this tree predates that refactor.
+  app.add_option("--ray.cluster-name", config.ray_cluster_name,
+                 "Label every written target ray_io_cluster=NAME, the label Ray's Grafana dashboards filter "
+                 "clusters on. Empty: no such label.")
+      ->group("ray");
+  std::string ray_stale_after = "60s";
+  app.add_option("--ray.sd-stale-after", ray_stale_after,
+                 "Ray rewrites its file every 5s and leaves it behind on `ray stop`: once it is older than "
+                 "this, only this node's own target is written. 0 keeps every target.")
+      ->group("ray");
 
   app.add_flag("--collector.disable-defaults", config.disable_defaults,
                "Set all collectors to disabled by default.")->group("collectors");
@@ -192,6 +202,12 @@ int ParseFlags(int argc, const char* const* argv, Config& config) {
       return 2;
     }
     *into = *duration;
+  }
+  if (auto stale = ParseGoDuration(ray_stale_after); stale && stale->count() >= 0) {
+    config.ray_sd_stale_after = std::chrono::duration_cast<std::chrono::milliseconds>(*stale);
+  } else {
+    std::cerr << "--ray.sd-stale-after: invalid duration '" << ray_stale_after << "' (e.g. 60s, 0)\n";
+    return 2;
   }
   if (!config.ray_sd_file.empty()) {
     namespace fs = std::filesystem;

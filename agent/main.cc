@@ -112,6 +112,8 @@ int main(int argc, char** argv) {
     o.sd_file = config.ray_sd_file;
     o.output = config.ray_sd_output;
     o.port = config.ray_sd_port > 0 ? static_cast<unsigned>(config.ray_sd_port) : first_port;
+    o.cluster_name = config.ray_cluster_name;
+    o.stale_after = config.ray_sd_stale_after;
     try {
       ray_sd = std::make_unique<RaySdFollower>(std::move(o));
       log::Info("Following Ray service discovery",
