@@ -463,7 +463,8 @@ void RaySdFollower::Impl::Sync() {
       break;
     case WriteResult::kWritten:
       log::Info("Wrote Ray service discovery targets",
-                {{"output", options.output}, {"targets", std::to_string(hosts.size())}});
+                {{"output", options.output}, {"ray_nodes", std::to_string(hosts.size())},
+                 {"ray_stopped", render.ray_stopped ? "true" : "false"}});
       break;
     case WriteResult::kError:
       Problem("cannot write service discovery file", error);

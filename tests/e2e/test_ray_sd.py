@@ -205,25 +205,30 @@ class RayStoppedTest(ClusterWithPrometheus):
         nodes = ['127.0.0.1:41000', '127.0.0.1:44217', '127.0.0.2:41001', '127.0.0.3:41002']
         all_up = {f'127.0.0.1:{p}': ('head', 'up'), f'127.0.0.2:{p}': ('worker', 'up'),
                   f'127.0.0.3:{p}': ('worker', 'up')}
-        ray.write(ray_list(nodes))
-        # Ray running: rewritten every second, the list stays whole.
-        seen_all = False
-        until = time.monotonic() + STALE_S * 3
+        # Ray running: rewritten every second, the list stays whole, also
+        # for longer than --ray.sd-stale-after.
+        ours = os.path.join(self.ray_dir, OUR_FILE)
+        while self.targets() != all_up:
+            self.assertLess(time.monotonic(), deadline, self.targets())
+            ray.write(ray_list(nodes))
+            time.sleep(1)
+        until = time.monotonic() + STALE_S * 2
         while time.monotonic() < until:
             ray.write(ray_list(nodes))
-            seen_all = seen_all or self.targets() == all_up
+            with open(ours) as f:
+                self.assertEqual(len(json.load(f)), 3, 'a file rewritten in time is never stale')
             time.sleep(1)
-        self.assertTrue(seen_all, self.targets())
-        self.assertEqual(self.targets(), all_up, 'a file rewritten in time is never stale')
         # `ray stop`: no more writes; the file stays.
         stopped_at = time.monotonic()
         self.wait_targets({f'127.0.0.1:{p}': ('head', 'up')}, deadline)
         self.assertGreaterEqual(time.monotonic() - stopped_at, STALE_S - 1)
         self.assertTrue(os.path.exists(os.path.join(self.ray_dir, RAY_FILE)))
         self.assertIn('Ray stopped', self.agents[0].output())
-        # Ray starts again.
-        ray.write(ray_list(nodes))
-        self.wait_targets(all_up, deadline)
+        # Ray starts again, and rewrites its file as long as it runs.
+        while self.targets() != all_up:
+            self.assertLess(time.monotonic(), deadline, self.targets())
+            ray.write(ray_list(nodes))
+            time.sleep(0.5)
 
 
 TARGET_RE = re.compile(r'^(\d+\.\d+\.\d+\.\d+|\[[0-9a-f:]+\]):9100$')
