@@ -457,13 +457,17 @@ void RaySdFollower::Impl::Sync() {
     return;
   }
   NodeSdOptions render{options.cluster_name, RayStopped()};
-  std::string rendered = RenderNodeSd(hosts, options.local_addresses(), options.port, render);
+  const std::set<std::string> local = options.local_addresses();
+  std::string rendered = RenderNodeSd(hosts, local, options.port, render);
+  size_t targets = render.ray_stopped ? static_cast<size_t>(std::count_if(hosts.begin(), hosts.end(),
+                                                                           [&](const auto& h) { return local.count(h); }))
+                                      : hosts.size();
   switch (WriteFileIfChanged(options.output, rendered, error)) {
     case WriteResult::kUnchanged:
       break;
     case WriteResult::kWritten:
       log::Info("Wrote Ray service discovery targets",
-                {{"output", options.output}, {"ray_nodes", std::to_string(hosts.size())},
+                {{"output", options.output}, {"targets", std::to_string(targets)},
                  {"ray_stopped", render.ray_stopped ? "true" : "false"}});
       break;
     case WriteResult::kError:
