@@ -120,6 +120,7 @@ namespace {
 struct DurationFlags {
   std::string scrape_timeout = "10s";
   std::string scrape_timeout_margin = "500ms";
+  std::string ray_sd_stale_after = "60s";
 };
 
 void AddWebFlags(CLI::App& app, Config& config, DurationFlags& durations) {
@@ -161,7 +162,7 @@ void AddPathAndLogFlags(CLI::App& app, Config& config) {
       ->group("logging")->check(CLI::IsMember({"logfmt", "json"}));
 }
 
-void AddRayFlags(CLI::App& app, Config& config) {
+void AddRayFlags(CLI::App& app, Config& config, DurationFlags& durations) {
   app.add_option("--ray.sd-file", config.ray_sd_file,
                  "Ray's Prometheus service discovery file, followed to write ours; empty disables. "
                  "Default /tmp/ray/prom_metrics_service_discovery.json")
@@ -176,6 +177,14 @@ void AddRayFlags(CLI::App& app, Config& config) {
   app.add_option("--ray.sd-port", config.ray_sd_port,
                  "Port of the agents in the written targets. Default: the port of the first --web.listen-address.")
       ->group("ray")->check(CLI::Range(0, 65535));
+  app.add_option("--ray.cluster-name", config.ray_cluster_name,
+                 "Label every written target ray_io_cluster=NAME, the label Ray's Grafana dashboards filter "
+                 "clusters on. Empty: no such label.")
+      ->group("ray");
+  app.add_option("--ray.sd-stale-after", durations.ray_sd_stale_after,
+                 "Ray rewrites its file every 5s and leaves it behind on `ray stop`: once it is older than "
+                 "this, only this node's own target is written. 0 keeps every target.")
+      ->group("ray");
 }
 
 // The enable flags --collector.NAME / --no-collector.NAME (kingpin's bool
@@ -256,7 +265,8 @@ void PrintFlagsJson(CLI::App& app, const std::vector<std::pair<size_t, size_t>>&
 bool ResolveDurations(const DurationFlags& durations, Config& config) {
   for (auto [flag, text, into, min] :
        {std::tuple{"--scrape.timeout", &durations.scrape_timeout, &config.scrape_timeout, 1},
-        std::tuple{"--scrape.timeout-margin", &durations.scrape_timeout_margin, &config.scrape_timeout_margin, 0}}) {
+        std::tuple{"--scrape.timeout-margin", &durations.scrape_timeout_margin, &config.scrape_timeout_margin, 0},
+        std::tuple{"--ray.sd-stale-after", &durations.ray_sd_stale_after, &config.ray_sd_stale_after, 0}}) {
     auto duration = ParseGoDuration(*text);
     if (!duration || duration->count() < min) {
       std::cerr << flag << ": invalid duration '" << *text << "' (e.g. 10s, 500ms"
@@ -313,7 +323,7 @@ int ParseFlags(int argc, const char* const* argv, Config& config) {
   DurationFlags durations;
   AddWebFlags(app, config, durations);
   AddPathAndLogFlags(app, config);
-  AddRayFlags(app, config);
+  AddRayFlags(app, config, durations);
   std::unique_ptr<bool[]> enable_values;
   std::vector<std::pair<size_t, size_t>> own_flags;
   std::vector<CLI::Option*> enable_flags = AddCollectorFlags(app, config, enable_values, own_flags);

@@ -38,6 +38,10 @@ struct Config {
   std::string ray_sd_file = "/tmp/ray/prom_metrics_service_discovery.json";
   std::string ray_sd_output;
   int ray_sd_port = 0;
+  // ray_io_cluster label of the written targets (empty: none), and how long
+  // Ray's file may go unrewritten before Ray counts as stopped (0: never).
+  std::string ray_cluster_name;
+  std::chrono::nanoseconds ray_sd_stale_after = std::chrono::seconds(60);
   // node_exporter flags that node-agent accepts and ignores (collectors it
   // does not implement, Go runtime settings), so an existing ExecStart line
   // starts; main logs each one as a warning.

@@ -95,6 +95,8 @@ std::unique_ptr<RaySdFollower> StartRaySd(const Config& config, unsigned first_p
   o.sd_file = config.ray_sd_file;
   o.output = config.ray_sd_output;
   o.port = config.ray_sd_port > 0 ? static_cast<unsigned>(config.ray_sd_port) : first_port;
+  o.cluster_name = config.ray_cluster_name;
+  o.stale_after = std::chrono::duration_cast<std::chrono::milliseconds>(config.ray_sd_stale_after);
   try {
     auto follower = std::make_unique<RaySdFollower>(std::move(o));
     log::Info("Following Ray service discovery", {{"file", config.ray_sd_file}, {"output", config.ray_sd_output}});

@@ -176,20 +176,40 @@ bool ParseRaySd(std::string_view json, std::vector<std::string>& hosts, std::str
 }
 
 std::string RenderNodeSd(const std::vector<std::string>& hosts, const std::set<std::string>& local,
-                         unsigned port) {
+                         unsigned port, const NodeSdOptions& options) {
   std::vector<std::string> ordered = hosts;
   std::sort(ordered.begin(), ordered.end());
   ordered.erase(std::unique(ordered.begin(), ordered.end()), ordered.end());
+  if (options.ray_stopped) {
+    // Which workers are still Ray's is unknown; this node's agent still serves.
+    std::erase_if(ordered, [&](const std::string& h) { return local.count(h) == 0; });
+  }
   std::stable_partition(ordered.begin(), ordered.end(), [&](const std::string& h) { return local.count(h) > 0; });
   nlohmann::json out = nlohmann::json::array();
   for (const auto& host : ordered) {
     // fmt rather than string operator+: GCC 12 warns falsely (-Wrestrict) on the latter.
     std::string address =
         host.find(':') != std::string::npos ? fmt::format("[{}]:{}", host, port) : fmt::format("{}:{}", host, port);
-    nlohmann::json labels = {{"job", "node"}, {"ray_node_type", local.count(host) ? "head" : "worker"}};
+    nlohmann::json labels = {{"job", "node"}, {"ip", host}, {"ray_node_type", local.count(host) ? "head" : "worker"}};
+    if (!options.cluster_name.empty()) labels["ray_io_cluster"] = options.cluster_name;
     out.push_back({{"labels", labels}, {"targets", nlohmann::json::array({address})}});
   }
   return out.dump(2) + "\n";
+}
+
+std::optional<std::chrono::system_clock::duration> SdFileAge(const std::string& path) {
+  struct stat link_st, file_st;
+  bool have_link = ::lstat(path.c_str(), &link_st) == 0;
+  bool have_file = ::stat(path.c_str(), &file_st) == 0;
+  if (!have_link && !have_file) return std::nullopt;
+  auto mtime = [](const struct stat& st) {
+    return std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
+        std::chrono::seconds(st.st_mtim.tv_sec) + std::chrono::nanoseconds(st.st_mtim.tv_nsec)));
+  };
+  auto newest = have_link ? mtime(link_st) : mtime(file_st);
+  if (have_file) newest = std::max(newest, mtime(file_st));
+  // A file from the future (clock stepped back) counts as fresh.
+  return std::max(std::chrono::system_clock::now() - newest, std::chrono::system_clock::duration::zero());
 }
 
 std::set<std::string> LocalAddresses() {
@@ -353,6 +373,7 @@ struct RaySdFollower::Impl {
   std::optional<Clock::time_point> missing_since;
   bool missing_handled = false;  // the grace period of this absence has ended
   std::string last_problem;  // so a persisting problem is logged once, not every 10 s
+  bool ray_stopped = false;   // the last list written said so
   std::thread thread;
 
   void Run();
@@ -362,6 +383,8 @@ struct RaySdFollower::Impl {
   bool ReadEvents();
   void Problem(std::string_view msg, const std::string& detail);
   void RemoveStaleTemps();
+  bool RayStopped();
+  std::chrono::milliseconds StaleWakeup(std::chrono::milliseconds timeout) const;
 };
 
 RaySdFollower::RaySdFollower(Options options) : impl_(std::make_unique<Impl>()) {
@@ -516,19 +539,57 @@ void RaySdFollower::Impl::Sync() {
     Problem("malformed Ray service discovery file, keeping the last targets", error);
     return;
   }
-  std::string rendered = RenderNodeSd(hosts, options.local_addresses(), options.port);
+  NodeSdOptions render{options.cluster_name, RayStopped()};
+  const std::set<std::string> local = options.local_addresses();
+  std::string rendered = RenderNodeSd(hosts, local, options.port, render);
+  size_t targets = render.ray_stopped ? static_cast<size_t>(std::count_if(hosts.begin(), hosts.end(),
+                                                                           [&](const auto& h) { return local.count(h); }))
+                                      : hosts.size();
   switch (WriteFileIfChanged(options.output, rendered, error)) {
     case WriteResult::kUnchanged:
       break;
     case WriteResult::kWritten:
       log::Info("Wrote Ray service discovery targets",
-                {{"output", options.output}, {"targets", std::to_string(hosts.size())}});
+                {{"output", options.output}, {"targets", std::to_string(targets)},
+                 {"ray_stopped", render.ray_stopped ? "true" : "false"}});
       break;
     case WriteResult::kError:
       Problem("cannot write service discovery file", error);
       return;
   }
   last_problem.clear();
+}
+
+// Decides, at each sync, whether Ray has stopped: its file outlived
+// stale_after without a rewrite. Logs each change of state once.
+bool RaySdFollower::Impl::RayStopped() {
+  bool stopped = false;
+  if (options.stale_after.count() > 0) {
+    auto age = SdFileAge(options.sd_file);
+    stopped = age && *age > options.stale_after;
+  }
+  if (stopped != ray_stopped) {
+    if (stopped) {
+      log::Warn("Ray service discovery file not rewritten, Ray stopped: keeping only this node's target",
+                {{"file", options.sd_file}, {"stale_after_ms", std::to_string(options.stale_after.count())}});
+    } else {
+      log::Info("Ray service discovery file rewritten again: every Ray node's target is back",
+                {{"file", options.sd_file}});
+    }
+  }
+  ray_stopped = stopped;
+  return stopped;
+}
+
+// The poll timeout, shortened so that the thread wakes when Ray's file turns
+// stale: no file event marks that moment.
+std::chrono::milliseconds RaySdFollower::Impl::StaleWakeup(std::chrono::milliseconds timeout) const {
+  if (options.stale_after.count() <= 0 || ray_stopped) return timeout;
+  auto age = SdFileAge(options.sd_file);
+  if (!age) return timeout;
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(options.stale_after - *age) +
+              std::chrono::milliseconds(1);
+  return std::clamp(left, std::chrono::milliseconds(0), timeout);
 }
 
 void RaySdFollower::Impl::Run() {
@@ -544,6 +605,7 @@ void RaySdFollower::Impl::Run() {
                                                                         Clock::now()) + std::chrono::milliseconds(1);
       timeout = std::clamp(left, std::chrono::milliseconds(1), timeout);
     }
+    timeout = StaleWakeup(timeout);
     pollfd fds[2] = {{inotify_fd, POLLIN, 0}, {stop_fd, POLLIN, 0}};
     int n = ::poll(fds, 2, static_cast<int>(timeout.count()));
     if (n < 0 && errno != EINTR) {

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -24,12 +25,29 @@ namespace node_agent {
 // returns true; otherwise returns false with `error` saying what is wrong.
 bool ParseRaySd(std::string_view json, std::vector<std::string>& hosts, std::string& error);
 
+// What our file_sd list says beyond the hosts.
+struct NodeSdOptions {
+  // ray_io_cluster label of every target (the label Ray's Grafana dashboards
+  // filter on); empty: no such label.
+  std::string cluster_name;
+  // Ray's file has not been rewritten for longer than Ray's period allows
+  // (`ray stop`, a crashed dashboard): only this machine's own targets stay.
+  bool ray_stopped = false;
+};
+
 // Renders our file_sd list: one group per host, targets ["HOST:PORT"] (IPv6
-// bracketed), labels job="node" and ray_node_type "head" when the host is in
-// `local` (this machine's addresses), "worker" otherwise. Head first, then the
-// workers sorted, so the same input always gives the same bytes.
+// bracketed), labels job="node", ip (the host, as Ray's node metrics label
+// it: joins node-agent's series with Ray's), ray_node_type "head" when the
+// host is in `local` (this machine's addresses), "worker" otherwise, and
+// ray_io_cluster when set. Head first, then the workers sorted, so the same
+// input always gives the same bytes.
 std::string RenderNodeSd(const std::vector<std::string>& hosts, const std::set<std::string>& local,
-                         unsigned port);
+                         unsigned port, const NodeSdOptions& options = {});
+
+// How long ago `path` was last written: the newer of the link's and the
+// target's modification times (newer Ray re-creates a symlink on every write,
+// older Ray renames a new file over it). nullopt when it cannot be stat'ed.
+std::optional<std::chrono::system_clock::duration> SdFileAge(const std::string& path);
 
 // This machine's interface addresses (getifaddrs, canonical text form) and
 // its hostname.
@@ -78,6 +96,12 @@ class RaySdFollower {
     // instant, and dropping every target for that instant would make
     // Prometheus flap.
     std::chrono::milliseconds missing_grace{1000};
+    // ray_io_cluster label of every target; empty: none.
+    std::string cluster_name;
+    // Ray rewrites its file every 5 s while its dashboard runs and never
+    // removes it on `ray stop`: a file older than this means Ray stopped, and
+    // our list keeps only this node's own target. Zero: never.
+    std::chrono::milliseconds stale_after{60000};
   };
 
   // Starts following on its own thread, which syncs once right away and then

@@ -13,8 +13,8 @@
 #   dist/node-agent-VERSION-1.x86_64.rpm         rpmbuild (Debian package `rpm`)
 #   dist/node-agent_VERSION_amd64.deb            dpkg-deb
 #   dist/node-agent-VERSION.linux-amd64.tar.gz   binary, unit, flags example, sysusers.d
-#                                                entry, install.sh, LICENSE, README.md,
-#                                                the man page node-agent.1.gz
+#                                                and tmpfiles.d entries, install.sh, LICENSE,
+#                                                README.md, the man page node-agent.1.gz
 #   dist/node-agent.rpm, dist/node-agent.deb     the same packages under the names
 #                                                packaging/examples/cluster-*.yaml mount
 #   dist/node-agent-ARCH                         the stripped static binary
@@ -75,7 +75,7 @@ cp "$bin" "$dist/node-agent-$arch"
 s=$stage/files
 mkdir -p "$s"
 cp "$bin" "$s/node-agent"
-cp packaging/systemd/node-agent.service packaging/systemd/node-agent.sysusers \
+cp packaging/systemd/node-agent.service packaging/systemd/node-agent.sysusers packaging/systemd/node-agent.tmpfiles \
    packaging/node-agent.flags packaging/install.sh LICENSE README.md "$s/"
 # The man page is generated from the binary's flags (docs/gen-docs.sh) and committed, so a
 # cross build needs no run of the target binary; its footer names this package's version.
@@ -94,6 +94,7 @@ d=$stage/deb
 install -D -m 0755 "$s/node-agent" "$d/usr/bin/node-agent"
 install -D -m 0644 "$s/node-agent.service" "$d/usr/lib/systemd/system/node-agent.service"
 install -D -m 0644 "$s/node-agent.sysusers" "$d/usr/lib/sysusers.d/node-agent.conf"
+install -D -m 0644 "$s/node-agent.tmpfiles" "$d/usr/lib/tmpfiles.d/node-agent.conf"
 install -D -m 0644 "$s/node-agent.flags" "$d/etc/default/node-agent"
 install -D -m 0644 packaging/deb/copyright "$d/usr/share/doc/node-agent/copyright"
 printf 'node-agent (%s) unstable; urgency=medium\n\n  * Release %s.\n\n -- %s  %s\n' \

@@ -12,19 +12,21 @@ fixture trees with hwmon temperatures, thermal zones and throttle counters
 beside the checkout, else the project's own tests/fixtures (set
 NODE_AGENT_RAY_FIXTURES=own to force those)."""
 import glob
+import http.server
 import json
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 import urllib.error
 import urllib.parse
 import urllib.request
 
-from common import ROOT, SHARED, start_agent, start_prometheus
+from common import AGENT, ROOT, SHARED, Process, free_port, start_agent, start_prometheus, wait_http
 
 try:
     import yaml
@@ -37,7 +39,10 @@ EXAMPLES = os.path.join(ROOT, 'packaging', 'examples')
 GRAFANA = os.path.join(ROOT, 'packaging', 'grafana')
 DASHBOARD = os.path.join(GRAFANA, 'ray-nodes.json')
 SHARD_CONFIGS = sorted(glob.glob(os.path.join(EXAMPLES, 'thanos-shards', '*.yml')))
-PROMETHEUS_CONFIGS = [os.path.join(EXAMPLES, 'prometheus.yml')] + SHARD_CONFIGS
+OFF_HEAD_CONFIGS = [os.path.join(EXAMPLES, f) for f in ('prometheus-http-sd.yml', 'prometheus-ec2-sd.yml')]
+PROMETHEUS_CONFIGS = [os.path.join(EXAMPLES, 'prometheus.yml')] + OFF_HEAD_CONFIGS + SHARD_CONFIGS
+INSTALL_SH = os.path.join(ROOT, 'packaging', 'install.sh')
+TMPFILES = os.path.join(ROOT, 'packaging', 'systemd', 'node-agent.tmpfiles')
 NE_FIXTURES = os.path.join(SHARED, 'conformance', 'node_exporter', 'fixtures')
 OWN_FIXTURES = os.path.join(ROOT, 'tests', 'fixtures')
 
@@ -244,13 +249,17 @@ class ExampleFilesTest(unittest.TestCase):
 
         prov = os.path.join(GRAFANA, 'provisioning')
         datasources = load_yaml(os.path.join(prov, 'datasources', 'prometheus.yml'))['datasources']
-        providers = [p for f in glob.glob(os.path.join(prov, 'dashboards', '*.yml'))
-                     for p in load_yaml(f)['providers']]
-        self.assertEqual(len(providers), 1)
+        providers = {p['name']: p for f in glob.glob(os.path.join(prov, 'dashboards', '*.yml'))
+                     for p in load_yaml(f)['providers']}
+        self.assertEqual(set(providers), {'node-agent', 'ray'})
         # The provider's directory is where compose mounts the dashboard.
         dash_dst = [dst for dst, (src, _) in gm.items() if src == '../grafana/ray-nodes.json']
         self.assertEqual(len(dash_dst), 1)
-        self.assertEqual(os.path.dirname(dash_dst[0]), providers[0]['options']['path'])
+        self.assertEqual(os.path.dirname(dash_dst[0]), providers['node-agent']['options']['path'])
+        # Ray's own dashboards, which Ray's Metrics tab embeds: where Ray writes
+        # them in the latest session, inside the /tmp/ray that compose mounts.
+        self.assertEqual(gm['/tmp/ray'], ('/tmp/ray', ['ro']))
+        self.assertEqual(providers['ray']['options']['path'], '/tmp/ray/session_latest/metrics/grafana/dashboards')
         # The dashboard's datasource variable defaults to the provisioned Prometheus.
         ds_var = next(v for v in dashboard()['templating']['list'] if v['type'] == 'datasource')
         prometheus_ds = [d for d in datasources if d['type'] == 'prometheus']
@@ -264,21 +273,40 @@ class ExampleFilesTest(unittest.TestCase):
             with self.subTest(example=name):
                 c = load_yaml(os.path.join(EXAMPLES, name))
                 mounts = c['file_mounts']
-                self.assertIn('/tmp/node-agent/install.sh', mounts)
-                self.assertEqual(mounts['/tmp/node-agent/install.sh'], 'packaging/install.sh')
+                # In docker mode Ray keeps file_mounts on the host under
+                # /tmp/ray_tmp_mount/<cluster_name>/ whatever the remote path;
+                # on hosts the remote path must survive a head stop/start.
+                base = '/tmp/node-agent' if 'docker' in c else '~/node-agent'
+                self.assertEqual(mounts[f'{base}/install.sh'], 'packaging/install.sh')
                 self.assertEqual({os.path.basename(p) for p in mounts},
                                  {'install.sh', 'node-agent.rpm', 'node-agent.deb'})
+                self.assertEqual({os.path.dirname(p) for p in mounts}, {base})
+                for local in mounts.values():
+                    self.assertTrue(local.startswith(('dist/', 'packaging/')), local)
                 install = [cmd for cmd in c[commands_key] if 'install.sh' in cmd]
                 self.assertEqual(len(install), 1, 'one install line')
-                # In docker mode initialization commands run on the host, where
-                # Ray puts file_mounts under /tmp/ray_tmp_mount/<cluster_name>/.
                 prefix = f'/tmp/ray_tmp_mount/{c["cluster_name"]}' if 'docker' in c else ''
-                self.assertIn(f'sudo bash {prefix}/tmp/node-agent/install.sh {prefix}/tmp/node-agent/node-agent.',
-                              install[0])
+                self.assertRegex(install[0], rf'^sudo bash {re.escape(prefix + base)}/install\.sh '
+                                 rf'--args "--ray\.cluster-name={re.escape(c["cluster_name"])}" '
+                                 rf'{re.escape(prefix + base)}$')
+                # A node type's own command list replaces the global one: each
+                # that has one repeats the line.
+                for type_name, node_type in c.get('available_node_types', {}).items():
+                    for key in ('worker_setup_commands', 'initialization_commands'):
+                        if key in node_type:
+                            self.assertIn(install[0], node_type[key], f'{type_name}.{key}')
                 if 'docker' in c:
                     self.assertNotIn('setup_commands', c, 'the agent is not installed in the container')
-                    run_options = c['docker'].get('run_options', []) + c['docker'].get('head_run_options', [])
-                    self.assertIn('-v /tmp/ray:/tmp/ray', run_options)
+                    self.assertIn('-v /tmp/ray:/tmp/ray', c['docker']['head_run_options'])
+                    self.assertNotIn('-v /tmp/ray:/tmp/ray', c['docker'].get('run_options', []),
+                                     'every node\'s Ray temp dir in the host\'s /tmp (RAM on AL2023)')
+                    init = ' '.join(c['initialization_commands'])
+                    self.assertIn('dnf install -y docker', init)
+                    self.assertIn('systemctl enable --now docker', init)
+                    self.assertLess(init.index('docker'), init.index('install.sh'))
+                else:
+                    self.assertTrue(any('worker_setup_commands' in t
+                                        for t in c['available_node_types'].values()), 'a per-type example')
 
     def test_dashboard_structure(self):
         dash = dashboard()
@@ -486,6 +514,402 @@ class ShardsTest(unittest.TestCase):
             for p, _ in proms:
                 p.stop()
             shutil.rmtree(dir_, ignore_errors=True)
+
+
+# --- install.sh's choice of package, without installing ------------------------------
+
+OS_RELEASE = {
+    'al2': 'NAME="Amazon Linux"\nVERSION="2"\nID="amzn"\nID_LIKE="centos rhel fedora"\n',
+    'al2023': 'NAME="Amazon Linux"\nVERSION="2023"\nID="amzn"\nID_LIKE="fedora"\n',
+    'ubuntu': 'NAME="Ubuntu"\nVERSION_ID="22.04"\nID=ubuntu\nID_LIKE=debian\n',
+}
+# What install.sh needs from a system besides its package manager.
+BASE_TOOLS = ('bash', 'sed', 'tr', 'head', 'dirname', 'basename', 'grep', 'id', 'cat', 'mkdir', 'mktemp', 'rm')
+
+
+def sandbox_bin(dir_, managers):
+    """A PATH directory with the base tools and stubs of `managers` (which must
+    not be run by a dry run: they fail loudly)."""
+    os.makedirs(dir_)
+    for tool in BASE_TOOLS:
+        os.symlink(shutil.which(tool), os.path.join(dir_, tool))
+    for m in managers:
+        path = os.path.join(dir_, m)
+        with open(path, 'w') as f:
+            f.write(f'#!/bin/sh\necho "stub {m} ran: $*" >&2\nexit 99\n')
+        os.chmod(path, 0o755)
+    return dir_
+
+
+def dry_run(args, managers, os_release, work):
+    """install.sh --dry-run ARGS on a system with only `managers` and that
+    os-release (None: no such file); (returncode, output)."""
+    name = '-'.join(managers) or 'none'
+    bin_dir = sandbox_bin(os.path.join(work, f'bin-{name}-{len(os.listdir(work))}'), managers)
+    env = {'PATH': bin_dir, 'NODE_AGENT_OS_RELEASE': os.path.join(work, 'no-os-release')}
+    if os_release is not None:
+        env['NODE_AGENT_OS_RELEASE'] = os.path.join(work, f'os-release-{os_release}')
+        with open(env['NODE_AGENT_OS_RELEASE'], 'w') as f:
+            f.write(OS_RELEASE[os_release])
+    r = subprocess.run(['/bin/bash', INSTALL_SH, '--dry-run'] + args, env=env, capture_output=True, text=True,
+                       timeout=30)
+    return r.returncode, r.stdout + r.stderr
+
+
+class InstallPicksPackageTest(unittest.TestCase):
+    """`install.sh DIR` (the cluster.yaml line) picks the package by the
+    system's family, not by `command -v dnf`: Amazon Linux 2 has yum only and
+    must get the RPM, an Ubuntu with rpm installed the DEB."""
+
+    def setUp(self):
+        self.work = tempfile.mkdtemp(prefix='e2e-pick-')
+        self.pkgs = os.path.join(self.work, 'node-agent')
+        os.makedirs(self.pkgs)
+        for name in ('node-agent.rpm', 'node-agent.deb'):
+            open(os.path.join(self.pkgs, name), 'w').close()
+
+    def tearDown(self):
+        shutil.rmtree(self.work, ignore_errors=True)
+
+    def check(self, managers, os_release, want):
+        rc, out = dry_run([self.pkgs], managers, os_release, self.work)
+        self.assertEqual(rc, 0, out)
+        self.assertIn(f'would run: {want}', out)
+        self.assertNotIn('stub', out)
+
+    def test_amazon_linux_2_yum_only_gets_the_rpm(self):
+        self.check(['yum', 'rpm'], 'al2', f'yum install -y {self.pkgs}/node-agent.rpm')
+        # Without os-release too: rpm present, no dpkg.
+        self.check(['yum', 'rpm'], None, f'yum install -y {self.pkgs}/node-agent.rpm')
+
+    def test_amazon_linux_2023_dnf(self):
+        self.check(['dnf', 'rpm'], 'al2023', f'dnf install -y {self.pkgs}/node-agent.rpm')
+
+    def test_ubuntu_with_rpm_installed_gets_the_deb(self):
+        rc, out = dry_run([self.pkgs], ['apt-get', 'dpkg', 'rpm'], 'ubuntu', self.work)
+        self.assertEqual(rc, 0, out)
+        self.assertRegex(out, rf'would run: apt-get install -y -q -o DPkg::Lock::Timeout=[0-9]+ .* '
+                              rf'{re.escape(self.pkgs)}/node-agent\.deb')
+
+    def test_the_old_line_sent_amazon_linux_2_the_deb(self):
+        # What cluster-*.yaml ran before: `command -v dnf` is false on AL2.
+        bin_dir = sandbox_bin(os.path.join(self.work, 'old'), ['yum', 'rpm'])
+        r = subprocess.run(['/bin/bash', '-c', 'echo node-agent.$(command -v dnf >/dev/null && echo rpm || echo deb)'],
+                           env={'PATH': bin_dir}, capture_output=True, text=True, timeout=10)
+        self.assertEqual(r.stdout.strip(), 'node-agent.deb')
+
+    def test_missing_package_of_the_family_is_an_error_naming_it(self):
+        os.unlink(os.path.join(self.pkgs, 'node-agent.rpm'))
+        rc, out = dry_run([self.pkgs], ['yum', 'rpm'], 'al2', self.work)
+        self.assertNotEqual(rc, 0)
+        self.assertIn('no node-agent.rpm', out)
+
+
+# --- file_mounts across a head stop/start ------------------------------------------------
+
+def expand_remote(path, home, tmp):
+    """A remote path of cluster.yaml on a node whose home is `home` and whose
+    /tmp is `tmp`."""
+    if path.startswith('~/'):
+        return os.path.join(home, path[2:])
+    assert path.startswith('/tmp/'), path
+    return os.path.join(tmp, path[5:])
+
+
+@unittest.skipUnless(yaml, 'python3-yaml is not installed')
+class HomeMountAfterTmpEmptiedTest(unittest.TestCase):
+    """What the autoscaler does with cluster-host.yaml's file_mounts, on
+    temporary directories: `ray up` copies the laptop's files to the head's
+    remote paths; a stop/start of the head empties its /tmp (a tmpfs on
+    AL2023) and the next `ray up` skips file mounts (same config hash); a worker
+    launched then gets its file_mounts from the head's copy at the remote path
+    (Ray maps each remote path to itself for the head's autoscaler and asserts
+    that the local path exists). Then the worker's setup line installs from its
+    copy."""
+
+    def setUp(self):
+        self.work = tempfile.mkdtemp(prefix='e2e-mounts-')
+        self.laptop = os.path.join(self.work, 'laptop')
+        for rel in ('dist/node-agent.rpm', 'dist/node-agent.deb', 'packaging/install.sh'):
+            os.makedirs(os.path.dirname(os.path.join(self.laptop, rel)), exist_ok=True)
+            shutil.copy(INSTALL_SH, os.path.join(self.laptop, rel)) if rel.endswith('.sh') else \
+                open(os.path.join(self.laptop, rel), 'w').close()
+        self.nodes = {n: (os.path.join(self.work, n, 'home'), os.path.join(self.work, n, 'tmp'))
+                      for n in ('head', 'worker')}
+        for home, tmp in self.nodes.values():
+            os.makedirs(home)
+            os.makedirs(tmp)
+
+    def tearDown(self):
+        shutil.rmtree(self.work, ignore_errors=True)
+
+    def launch_worker_after_head_restart(self, mounts):
+        head_home, head_tmp = self.nodes['head']
+        worker_home, worker_tmp = self.nodes['worker']
+        for remote, local in mounts.items():  # ray up: laptop -> head
+            dst = expand_remote(remote, head_home, head_tmp)
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            shutil.copy(os.path.join(self.laptop, local), dst)
+        shutil.rmtree(head_tmp)  # the head's stop/start
+        os.makedirs(head_tmp)
+        for remote in mounts:  # the head's autoscaler: remote -> remote, on the worker
+            src = expand_remote(remote, head_home, head_tmp)
+            if not os.path.exists(src):
+                return f'worker update failed: local path {remote} missing on the head'
+            dst = expand_remote(remote, worker_home, worker_tmp)
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            shutil.copy(src, dst)
+        return None
+
+    def test_example_survives_and_the_worker_installs(self):
+        c = load_yaml(os.path.join(EXAMPLES, 'cluster-host.yaml'))
+        self.assertIsNone(self.launch_worker_after_head_restart(c['file_mounts']))
+        # The worker's setup line, as the SSH user's shell runs it (~ is its
+        # home; sudo is not needed for a dry run), on an AL2023 worker.
+        line = next(cmd for cmd in c['setup_commands'] if 'install.sh' in cmd)
+        self.assertTrue(line.startswith('sudo '), line)
+        worker_home, _ = self.nodes['worker']
+        bin_dir = sandbox_bin(os.path.join(self.work, 'bin'), ['dnf', 'rpm'])
+        osr = os.path.join(self.work, 'os-release')
+        with open(osr, 'w') as f:
+            f.write(OS_RELEASE['al2023'])
+        cmd = line[len('sudo '):].replace('install.sh ', 'install.sh --dry-run ', 1)
+        r = subprocess.run(['/bin/bash', '-c', cmd], capture_output=True, text=True, timeout=30,
+                           env={'PATH': bin_dir, 'HOME': worker_home, 'NODE_AGENT_OS_RELEASE': osr})
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn(f'would run: dnf install -y {worker_home}/node-agent/node-agent.rpm', r.stdout)
+
+    def test_the_old_tmp_paths_broke_the_worker(self):
+        old = {'/tmp/node-agent/node-agent.rpm': 'dist/node-agent.rpm',
+               '/tmp/node-agent/install.sh': 'packaging/install.sh'}
+        self.assertIn('missing on the head', self.launch_worker_after_head_restart(old) or '')
+
+
+# --- compose at boot: /tmp/ray before Docker creates it -----------------------------------
+
+SYSTEMD_TMPFILES = shutil.which('systemd-tmpfiles')
+SETPRIV = shutil.which('setpriv')
+
+
+@unittest.skipUnless(SYSTEMD_TMPFILES and SETPRIV and os.geteuid() == 0,
+                     'needs root, systemd-tmpfiles and setpriv (util-linux)')
+class ComposeBootOrderTest(unittest.TestCase):
+    """A boot with docker-compose.yml's containers (restart: unless-stopped,
+    /tmp/ray bind-mounted) on a temporary root: systemd-tmpfiles runs before
+    any service (sysinit.target), then Docker starts the containers, creating a
+    missing bind-mount source as root 0755, then Ray, as a non-root user (uid
+    1000: ec2-user, ubuntu, `ray` in Ray's images), creates its session
+    directory in /tmp/ray."""
+    RAY_UID = 1000
+
+    def setUp(self):
+        self.root = tempfile.mkdtemp(prefix='e2e-boot-')
+        os.chmod(self.root, 0o755)
+        os.makedirs(os.path.join(self.root, 'tmp'))
+        os.chmod(os.path.join(self.root, 'tmp'), 0o1777)
+        self.ray_dir = os.path.join(self.root, 'tmp', 'ray')
+
+    def tearDown(self):
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def boot(self, with_tmpfiles):
+        if with_tmpfiles:
+            conf = os.path.join(self.root, 'usr', 'lib', 'tmpfiles.d')
+            os.makedirs(conf)
+            shutil.copy(TMPFILES, os.path.join(conf, 'node-agent.conf'))
+            r = subprocess.run([SYSTEMD_TMPFILES, f'--root={self.root}', '--create', 'node-agent.conf'],
+                               capture_output=True, text=True, timeout=30)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        if not os.path.exists(self.ray_dir):  # Docker: a missing bind-mount source
+            os.mkdir(self.ray_dir, 0o755)
+        # Ray: os.makedirs of its session directory as the Ray user.
+        return subprocess.run([SETPRIV, f'--reuid={self.RAY_UID}', f'--regid={self.RAY_UID}', '--clear-groups',
+                               'mkdir', '-p', os.path.join(self.ray_dir, 'session_2024-01-01_00-00-00_1')],
+                              capture_output=True, text=True, timeout=30)
+
+    def test_tmpfiles_entry_leaves_tmp_ray_writable_for_ray(self):
+        r = self.boot(with_tmpfiles=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(os.stat(self.ray_dir).st_mode & 0o7777, 0o777)
+
+    def test_without_it_docker_makes_it_root_0755(self):
+        r = self.boot(with_tmpfiles=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn('Permission denied', r.stderr)
+
+
+# --- Prometheus off the head: HTTP SD ----------------------------------------------------
+
+class RaySdHandler(http.server.BaseHTTPRequestHandler):
+    """Ray's dashboard's GET /api/prometheus/sd: Ray's file_sd list as JSON."""
+    body = b'[]'
+
+    def do_GET(self):
+        if self.path != '/api/prometheus/sd':
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header('Content-Type', 'application/json')
+        self.send_header('Content-Length', str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args):
+        pass
+
+
+@unittest.skipUnless(PROMETHEUS, 'prometheus is not installed')
+class HttpSdExampleTest(unittest.TestCase):
+    """prometheus-http-sd.yml against a local HTTP SD server that answers as
+    Ray's dashboard does, with agents on two loopback addresses as two nodes:
+    the `node` job scrapes each node's agent once, labelled like the fragment."""
+
+    def test_http_sd_example(self):
+        dir_ = tempfile.mkdtemp(prefix='e2e-httpsd-')
+        agents, prom, server = [], None, None
+        try:
+            port = None
+            for _ in range(5):  # one port on both addresses, as on two nodes
+                port = free_port()
+                try:
+                    agents = [start_agent('--collector.disable-defaults', '--collector.loadavg',
+                                          port=port)[0]]
+                    p = Process([AGENT, f'--web.listen-address=127.0.0.2:{port}', '--ray.sd-file=',
+                                 '--collector.disable-defaults', '--collector.loadavg'])
+                    agents.append(p)
+                    wait_http(port, host='127.0.0.2', proc=p)
+                    break
+                except RuntimeError:
+                    for a in agents:
+                        a.stop()
+                    agents = []
+            self.assertTrue(agents, 'no port free on 127.0.0.1 and 127.0.0.2')
+            # Ray's list: the head's metrics, autoscaler and dashboard ports, a worker's.
+            RaySdHandler.body = json.dumps([{'labels': {'job': 'ray'}, 'targets': [
+                '127.0.0.1:41000', '127.0.0.1:44217', '127.0.0.1:44227', '127.0.0.2:41001']}]).encode()
+            server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), RaySdHandler)
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            with open(os.path.join(EXAMPLES, 'prometheus-http-sd.yml')) as f:
+                text = f.read()
+            self.assertEqual(text.count('http://HEAD:8265/api/prometheus/sd'), 2)
+            self.assertEqual(text.count("'$1:9100'"), 1)
+            text = (text.replace('HEAD:8265', f'127.0.0.1:{server.server_address[1]}')
+                    .replace("'$1:9100'", f"'$1:{port}'").replace('refresh_interval: 15s', 'refresh_interval: 1s')
+                    .replace('  scrape_interval: 15s\n', '  scrape_interval: 1s\n  scrape_timeout: 1s\n'))
+            prom, prom_port = start_prometheus(text, dir_)
+            want = {f'127.0.0.1:{port}': '127.0.0.1', f'127.0.0.2:{port}': '127.0.0.2'}
+            deadline = time.monotonic() + WAIT_S
+            while True:
+                active = api(prom_port, 'targets', state='active')['data']['activeTargets']
+                node = {t['labels']['instance']: t for t in active if t['scrapePool'] == 'node'}
+                if set(node) == set(want) and all(t['health'] == 'up' for t in node.values()):
+                    break
+                if time.monotonic() > deadline:
+                    self.fail(f'node targets {json.dumps(node, indent=1)[:3000]}, want {want} up')
+                time.sleep(0.5)
+            for instance, ip in want.items():
+                labels = node[instance]['labels']
+                self.assertEqual((labels['job'], labels['ip'], labels['ray_io_cluster']), ('node', ip, 'ray-nodes'))
+            ray = [t for t in active if t['scrapePool'] == 'ray']
+            self.assertEqual(len(ray), 4, 'Ray\'s own targets, as listed')
+        finally:
+            if prom:
+                prom.stop()
+            if server:
+                server.shutdown()
+            for a in agents:
+                a.stop()
+            shutil.rmtree(dir_, ignore_errors=True)
+
+
+# --- first boot on Ubuntu: a held dpkg lock ------------------------------------------------
+
+DPKG, DPKG_DEB = shutil.which('dpkg'), shutil.which('dpkg-deb')
+LOCK_HELD_S = 4
+
+
+def hold_lock(path, seconds):
+    """A process holding dpkg's lock (an fcntl write lock, as dpkg and apt
+    take it) on `path` for `seconds`; returns it once the lock is held."""
+    code = ('import fcntl, os, sys, time\n'
+            'fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o640)\n'
+            'fcntl.lockf(fd, fcntl.LOCK_EX)\n'
+            'print("held", flush=True)\n'
+            'time.sleep(float(sys.argv[2]))\n')
+    p = subprocess.Popen([shutil.which('python3'), '-c', code, path, str(seconds)], stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == 'held'
+    return p
+
+
+@unittest.skipUnless(DPKG and DPKG_DEB and os.geteuid() == 0, 'needs root, dpkg and dpkg-deb')
+class InstallWaitsForDpkgLockTest(unittest.TestCase):
+    """install.sh with a .deb while another process (unattended-upgrades at an
+    Ubuntu AMI's first boot) holds dpkg's lock: it waits, bounded by
+    --lock-timeout, then installs. Into a temporary root (dpkg --root), with a
+    small .deb of the agent binary, started detached on loopback."""
+
+    def setUp(self):
+        self.work = tempfile.mkdtemp(prefix='e2e-dpkglock-')
+        self.root = os.path.join(self.work, 'root')
+        for d in ('var/lib/dpkg/info', 'var/lib/dpkg/updates', 'etc'):
+            os.makedirs(os.path.join(self.root, d))
+        open(os.path.join(self.root, 'var/lib/dpkg/status'), 'w').close()
+        stage = os.path.join(self.work, 'stage')
+        os.makedirs(os.path.join(stage, 'DEBIAN'))
+        os.makedirs(os.path.join(stage, 'usr/bin'))
+        os.makedirs(os.path.join(stage, 'etc/default'))
+        shutil.copy(AGENT, os.path.join(stage, 'usr/bin/node-agent'))
+        shutil.copy(os.path.join(ROOT, 'packaging', 'node-agent.flags'), os.path.join(stage, 'etc/default/node-agent'))
+        with open(os.path.join(stage, 'DEBIAN/control'), 'w') as f:
+            f.write('Package: node-agent\nVersion: 0.0.1\nArchitecture: all\nMaintainer: test <t@example.com>\n'
+                    'Description: test stand-in for the node-agent package\n')
+        self.deb = os.path.join(self.work, 'node-agent.deb')
+        subprocess.run([DPKG_DEB, '--root-owner-group', '-Znone', '--build', stage, self.deb], check=True,
+                       capture_output=True, timeout=60)
+        self.holder = None
+        self.port = free_port()
+
+    def tearDown(self):
+        if self.holder:
+            self.holder.kill()
+            self.holder.wait()
+            self.holder.stdout.close()
+        pidfile = os.path.join(self.root, 'run/node-agent.pid')
+        if os.path.exists(pidfile):
+            with open(pidfile) as f:
+                try:
+                    os.kill(int(f.read().strip()), 15)
+                except (ValueError, ProcessLookupError):
+                    pass
+        shutil.rmtree(self.work, ignore_errors=True)
+
+    def install(self, *extra):
+        return subprocess.run(['/bin/bash', INSTALL_SH, '--root', self.root, '--no-systemd',
+                               '--args', f'--web.listen-address=127.0.0.1:{self.port} --ray.sd-file=',
+                               *extra, self.deb], capture_output=True, text=True, timeout=120)
+
+    def test_waits_out_a_held_lock_then_installs(self):
+        self.holder = hold_lock(os.path.join(self.root, 'var/lib/dpkg/lock-frontend'), LOCK_HELD_S)
+        start = time.monotonic()
+        r = self.install('--lock-timeout', '60')
+        took = time.monotonic() - start
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn('locked by another process', r.stdout + r.stderr)
+        self.assertGreaterEqual(took, LOCK_HELD_S - 1, 'installed while the lock was held?')
+        status = subprocess.run(['dpkg-query', f'--root={self.root}', '-W', '-f=${Status}', 'node-agent'],
+                                capture_output=True, text=True, timeout=30).stdout
+        self.assertEqual(status, 'install ok installed')
+        wait_http(self.port, timeout=10)
+        print(f'\ninstall.sh waited {took:.1f}s for a dpkg lock held {LOCK_HELD_S}s')
+
+    def test_gives_up_after_lock_timeout(self):
+        self.holder = hold_lock(os.path.join(self.root, 'var/lib/dpkg/lock-frontend'), 60)
+        start = time.monotonic()
+        r = self.install('--lock-timeout', '3')
+        took = time.monotonic() - start
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn('still held after 3s', r.stdout + r.stderr)
+        self.assertLess(took, 30)
 
 
 if __name__ == '__main__':

@@ -62,7 +62,10 @@ class RayWriter:
         os.unlink(self.path)
 
 
-def start_cluster_agents(ray_dir):
+CLUSTER = 'e2e-cluster'
+
+
+def start_cluster_agents(ray_dir, head_flags=()):
     """The head agent follows Ray's file; workers have none. One port on every
     loopback address, as one port on every node."""
     for _ in range(5):
@@ -71,8 +74,9 @@ def start_cluster_agents(ray_dir):
         try:
             for host in HOSTS:
                 sd = os.path.join(ray_dir, RAY_FILE) if host == HOSTS[0] else ''
+                extra = [f'--ray.cluster-name={CLUSTER}', *head_flags] if host == HOSTS[0] else []
                 agents.append(Process([AGENT, f'--web.listen-address={host}:{port}',
-                                       f'--ray.sd-file={sd}'] + AGENT_FLAGS))
+                                       f'--ray.sd-file={sd}'] + AGENT_FLAGS + extra))
             for host, agent in zip(HOSTS, agents):
                 wait_http(port, host=host, proc=agent)
             return agents, port
@@ -82,13 +86,16 @@ def start_cluster_agents(ray_dir):
     raise RuntimeError('no port free on all loopback addresses')
 
 
-@unittest.skipUnless(PROMETHEUS, 'prometheus is not installed')
-class RayDiscoveryPrometheusTest(unittest.TestCase):
+class ClusterWithPrometheus(unittest.TestCase):
+    """Three agents (the head follows Ray's file) and a real Prometheus reading
+    the head's fragment through file_sd."""
+    HEAD_FLAGS = ()
+
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix='e2e-raysd-')
         self.ray_dir = os.path.join(self.dir, 'ray')
         os.makedirs(self.ray_dir)
-        self.agents, self.port = start_cluster_agents(self.ray_dir)
+        self.agents, self.port = start_cluster_agents(self.ray_dir, self.HEAD_FLAGS)
         self.prom, self.prom_port = start_prometheus(f"""
 global:
   scrape_interval: 1s
@@ -106,13 +113,15 @@ scrape_configs:
             agent.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
 
-    def targets(self):
-        """{instance: (ray_node_type, health)} of the job our file names."""
+    def active_targets(self):
         url = f'http://127.0.0.1:{self.prom_port}/api/v1/targets?state=active'
         with urllib.request.urlopen(url, timeout=5) as r:
-            active = json.load(r)['data']['activeTargets']
+            return [t for t in json.load(r)['data']['activeTargets'] if t['labels'].get('job') == 'node']
+
+    def targets(self):
+        """{instance: (ray_node_type, health)} of the job our file names."""
         return {t['labels']['instance']: (t['labels'].get('ray_node_type'), t['health'])
-                for t in active if t['labels'].get('job') == 'node'}
+                for t in self.active_targets()}
 
     def wait_targets(self, want, deadline):
         got = None
@@ -123,6 +132,10 @@ scrape_configs:
             time.sleep(0.25)
         self.fail(f'targets {got}, want {want}\nhead agent log:\n{self.agents[0].output()}')
 
+
+
+@unittest.skipUnless(PROMETHEUS, 'prometheus is not installed')
+class RayDiscoveryPrometheusTest(ClusterWithPrometheus):
     def run_cluster(self, symlink):
         deadline = time.monotonic() + 60
         ray = RayWriter(self.ray_dir, symlink)
@@ -133,6 +146,14 @@ scrape_configs:
         all_up = {f'127.0.0.1:{p}': ('head', 'up'), f'127.0.0.2:{p}': ('worker', 'up'),
                   f'127.0.0.3:{p}': ('worker', 'up')}
         self.wait_targets(all_up, deadline)
+        # The labels that join node-agent's series with Ray's, as Prometheus
+        # attaches them to the targets: ip as Ray's node metrics have it, and
+        # the cluster name Ray's dashboards filter on.
+        labels = {t['labels']['instance']: t['labels'] for t in self.active_targets()}
+        for instance, (node_type, _) in all_up.items():
+            self.assertEqual({k: labels[instance].get(k) for k in ('ip', 'ray_io_cluster', 'ray_node_type')},
+                             {'ip': instance.rsplit(':', 1)[0], 'ray_io_cluster': CLUSTER,
+                              'ray_node_type': node_type}, labels[instance])
 
         # A node leaves Ray.
         ray.write(ray_list(nodes[:4]))
@@ -165,6 +186,51 @@ scrape_configs:
         self.run_cluster(symlink=True)
 
 
+STALE_S = 2
+
+
+@unittest.skipUnless(PROMETHEUS, 'prometheus is not installed')
+class RayStoppedTest(ClusterWithPrometheus):
+    """`ray stop` leaves Ray's file behind and stops rewriting it (Ray rewrites
+    it every 5 s while its dashboard runs). Once it is older than
+    --ray.sd-stale-after the head's fragment keeps only the head's own target:
+    the workers' membership is no longer known, the head's agent still serves.
+    When Ray writes again, every node is back."""
+    HEAD_FLAGS = (f'--ray.sd-stale-after={STALE_S}s',)
+
+    def test_ray_stopped_keeps_the_head_only(self):
+        deadline = time.monotonic() + 60
+        ray = RayWriter(self.ray_dir, symlink=False)
+        p = self.port
+        nodes = ['127.0.0.1:41000', '127.0.0.1:44217', '127.0.0.2:41001', '127.0.0.3:41002']
+        all_up = {f'127.0.0.1:{p}': ('head', 'up'), f'127.0.0.2:{p}': ('worker', 'up'),
+                  f'127.0.0.3:{p}': ('worker', 'up')}
+        # Ray running: rewritten every second, the list stays whole, also
+        # for longer than --ray.sd-stale-after.
+        ours = os.path.join(self.ray_dir, OUR_FILE)
+        while self.targets() != all_up:
+            self.assertLess(time.monotonic(), deadline, self.targets())
+            ray.write(ray_list(nodes))
+            time.sleep(1)
+        until = time.monotonic() + STALE_S * 2
+        while time.monotonic() < until:
+            ray.write(ray_list(nodes))
+            with open(ours) as f:
+                self.assertEqual(len(json.load(f)), 3, 'a file rewritten in time is never stale')
+            time.sleep(1)
+        # `ray stop`: no more writes; the file stays.
+        stopped_at = time.monotonic()
+        self.wait_targets({f'127.0.0.1:{p}': ('head', 'up')}, deadline)
+        self.assertGreaterEqual(time.monotonic() - stopped_at, STALE_S - 1)
+        self.assertTrue(os.path.exists(os.path.join(self.ray_dir, RAY_FILE)))
+        self.assertIn('Ray stopped', self.agents[0].output())
+        # Ray starts again, and rewrites its file as long as it runs.
+        while self.targets() != all_up:
+            self.assertLess(time.monotonic(), deadline, self.targets())
+            ray.write(ray_list(nodes))
+            time.sleep(0.5)
+
+
 TARGET_RE = re.compile(r'^(\d+\.\d+\.\d+\.\d+|\[[0-9a-f:]+\]):9100$')
 
 
@@ -183,7 +249,8 @@ def check_output(path):
         return f'not a list: {text!r}'
     for g in groups:
         if (not isinstance(g, dict) or set(g) != {'labels', 'targets'}
-                or g['labels'].get('job') != 'node' or set(g['labels']) != {'job', 'ray_node_type'}
+                or g['labels'].get('job') != 'node' or set(g['labels']) != {'job', 'ip', 'ray_node_type'}
+                or g['labels']['ip'] != g['targets'][0].rsplit(':', 1)[0].strip('[]')
                 or g['labels']['ray_node_type'] not in ('head', 'worker')
                 or len(g['targets']) != 1 or not TARGET_RE.match(g['targets'][0])):
             return f'bad group {g!r} in {text!r}'

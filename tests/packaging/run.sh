@@ -190,17 +190,19 @@ if have rpm; then
   check "rpm -qpR: no shared libraries, no glibc/rtld" bash -c "! grep -qE '\\.so|rtld|libc' <<<'$reqs'"
   check "rpm -qpc: /etc/sysconfig/node-agent is %config(noreplace)" \
     bash -c "rpm -qp --qf '[%{FILENAMES} %{FILEFLAGS:fflags}\n]' '$rpm_file' | grep -qx '/etc/sysconfig/node-agent cn'"
-  check "rpm -qpl: binary, unit, sysusers.d, license, man page" bash -c "
+  check "rpm -qpl: binary, unit, sysusers.d, tmpfiles.d, license, man page" bash -c "
     l=\$(rpm -qpl '$rpm_file')
     for f in /usr/bin/node-agent /usr/lib/systemd/system/node-agent.service \
-             /usr/lib/sysusers.d/node-agent.conf /usr/share/licenses/node-agent/LICENSE \
+             /usr/lib/sysusers.d/node-agent.conf /usr/lib/tmpfiles.d/node-agent.conf \
+             /usr/share/licenses/node-agent/LICENSE \
              /usr/share/man/man1/node-agent.1.gz; do
       grep -qx \"\$f\" <<<\"\$l\" || { echo \"missing \$f\"; exit 1; }
     done"
-  check "rpm scriptlets: preset on install, restart on upgrade, sysusers" bash -c "
+  check "rpm scriptlets: preset on install, restart on upgrade, sysusers, tmpfiles" bash -c "
     s=\$(rpm -qp --scripts '$rpm_file')
     grep -q 'preset node-agent.service' <<<\"\$s\" && grep -q 'try-restart node-agent.service' <<<\"\$s\" &&
-    grep -q 'systemd-sysusers' <<<\"\$s\" && ! grep -q 'systemctl.* enable' <<<\"\$s\""
+    grep -q 'systemd-sysusers' <<<\"\$s\" && grep -q 'systemd-tmpfiles --create node-agent.conf' <<<\"\$s\" &&
+    ! grep -q 'systemctl.* enable' <<<\"\$s\""
 else
   skip "rpm checks (rpm missing)"
 fi
@@ -226,13 +228,14 @@ check "dpkg-deb: conffiles is /etc/default/node-agent" \
 deb_contents() {
   local f
   for f in ./usr/bin/node-agent ./usr/lib/systemd/system/node-agent.service \
-           ./usr/lib/sysusers.d/node-agent.conf ./etc/default/node-agent ./usr/share/doc/node-agent/copyright \
+           ./usr/lib/sysusers.d/node-agent.conf ./usr/lib/tmpfiles.d/node-agent.conf ./etc/default/node-agent \
+           ./usr/share/doc/node-agent/copyright \
            ./usr/share/man/man1/node-agent.1.gz; do
     grep -q " $f\$" <<<"$contents" || { echo "missing $f"; return 1; }
   done
   ! grep -v ' root/root ' <<<"$contents" | grep -q .
 }
-check "dpkg-deb --contents: binary, unit, sysusers.d, flags, copyright, man page; root-owned" deb_contents
+check "dpkg-deb --contents: binary, unit, sysusers.d, tmpfiles.d, flags, copyright, man page; root-owned" deb_contents
 if have lintian; then
   lint=$(lintian "$deb_file" 2>&1)
   echo "# lintian: $(grep -c '^E:' <<<"$lint") errors, $(grep -c '^W:' <<<"$lint") warnings"
@@ -321,6 +324,10 @@ if have dpkg && have curl; then
     check "postinst created the node-agent system user (sysusers.d)" \
       bash -c "grep -q '^node-agent:x:[0-9]*:[0-9]*:.*:/:/usr/sbin/nologin' '$d/root/etc/passwd'"
   fi
+  if have systemd-tmpfiles; then
+    check "postinst created /tmp/ray 0777 in the root (tmpfiles.d)" \
+      bash -c "[ \"\$(stat -c %a '$d/root/tmp/ray')\" = 777 ]"
+  fi
   check_serves_chrooted "$d"
   echo 'NODE_AGENT_ARGS="--collector.cpu.info"' >"$d/root/etc/default/node-agent"
   up=$version.1
@@ -346,9 +353,9 @@ if have curl; then
   echo "NODE_AGENT_ARGS=\"--web.listen-address=127.0.0.1:$port\"" >"$p/etc/default/node-agent"
   inst=(env NODE_AGENT_ROOT="$p" NODE_AGENT_NO_SYSTEMD=1 packaging/install.sh)
   check "install.sh TARBALL (prefix, no systemd)" "${inst[@]}" "$tar_file"
-  check "install.sh: installed binary, unit, sysusers.d, man page; kept the flags file" bash -c "
+  check "install.sh: installed binary, unit, sysusers.d, tmpfiles.d, man page; kept the flags file" bash -c "
     [ -x '$p/usr/bin/node-agent' ] && [ -f '$p/usr/lib/systemd/system/node-agent.service' ] &&
-    [ -f '$p/usr/share/man/man1/node-agent.1.gz' ] &&
+    [ -f '$p/usr/lib/tmpfiles.d/node-agent.conf' ] && [ -f '$p/usr/share/man/man1/node-agent.1.gz' ] &&
     [ -f '$p/usr/lib/sysusers.d/node-agent.conf' ] && grep -q ':$port' '$p/etc/default/node-agent'"
   check "install.sh: agent detached with a pid file, serves /metrics" serves "$port" "$version" cpu
   pid1=$(cat "$p/run/node-agent.pid" 2>/dev/null)

@@ -2,6 +2,9 @@
 // ours, and the follower on a scratch directory.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -93,6 +96,7 @@ TEST(RaySdRender, HeadAndWorkersWithOurPort) {
             R"([
   {
     "labels": {
+      "ip": "10.0.1.5",
       "job": "node",
       "ray_node_type": "head"
     },
@@ -102,6 +106,7 @@ TEST(RaySdRender, HeadAndWorkersWithOurPort) {
   },
   {
     "labels": {
+      "ip": "10.0.2.7",
       "job": "node",
       "ray_node_type": "worker"
     },
@@ -112,6 +117,29 @@ TEST(RaySdRender, HeadAndWorkersWithOurPort) {
 ]
 )");
   EXPECT_EQ(RenderNodeSd({}, {"10.0.1.5"}, 9100), "[]\n");
+}
+
+TEST(RaySdRender, ClusterNameLabelsEveryTarget) {
+  NodeSdOptions o;
+  o.cluster_name = "ray-nodes";
+  auto doc = nlohmann::json::parse(RenderNodeSd({"10.0.2.7", "10.0.1.5", "fd00::2"}, {"10.0.1.5"}, 9100, o));
+  ASSERT_EQ(doc.size(), 3u);
+  for (const auto& g : doc) EXPECT_EQ(g["labels"]["ray_io_cluster"], "ray-nodes") << g;
+  // ip is the bare host, also for IPv6, as Ray's node metrics label it.
+  EXPECT_EQ(doc[2]["labels"]["ip"], "fd00::2");
+  EXPECT_EQ(doc[2]["targets"][0], "[fd00::2]:9100");
+  // No cluster name: no such label.
+  auto plain = nlohmann::json::parse(RenderNodeSd({"10.0.1.5"}, {"10.0.1.5"}, 9100));
+  EXPECT_FALSE(plain[0]["labels"].contains("ray_io_cluster"));
+}
+
+TEST(RaySdRender, RayStoppedKeepsOnlyThisNode) {
+  NodeSdOptions o;
+  o.ray_stopped = true;
+  EXPECT_EQ(RenderNodeSd({"10.0.2.7", "10.0.1.5", "10.0.3.1"}, {"10.0.1.5"}, 9100, o),
+            RenderNodeSd({"10.0.1.5"}, {"10.0.1.5"}, 9100));
+  // Not on the head (no local host in Ray's list): nothing to scrape.
+  EXPECT_EQ(RenderNodeSd({"10.0.2.7"}, {"10.0.1.5"}, 9100, o), "[]\n");
 }
 
 TEST(RaySdRender, Ipv6BracketedAndDeterministicOrder) {
@@ -217,6 +245,40 @@ TEST(RaySdFlags, DefaultsOverridesAndDisable) {
   EXPECT_TRUE(off.ray_sd_file.empty());
 }
 
+TEST(RaySdFlags, ClusterNameAndStaleAfter) {
+  Config c;
+  ASSERT_EQ(ParseArgs({}, c), -1);
+  EXPECT_EQ(c.ray_cluster_name, "");
+  EXPECT_EQ(c.ray_sd_stale_after, std::chrono::seconds(60));
+  Config d;
+  ASSERT_EQ(ParseArgs({"--ray.cluster-name=ray-nodes", "--ray.sd-stale-after=2m30s"}, d), -1);
+  EXPECT_EQ(d.ray_cluster_name, "ray-nodes");
+  EXPECT_EQ(d.ray_sd_stale_after, std::chrono::seconds(150));
+  Config off;
+  ASSERT_EQ(ParseArgs({"--ray.sd-stale-after=0"}, off), -1);
+  EXPECT_EQ(off.ray_sd_stale_after.count(), 0);
+  Config bad;
+  EXPECT_GT(ParseArgs({"--ray.sd-stale-after=soon"}, bad), 0);
+}
+
+TEST(RaySdFileAge, NewerOfLinkAndTarget) {
+  TempDir dir;
+  std::string real = dir.path() + "/real.json", link = dir.path() + "/link.json";
+  dir.Write("real.json", "[]");
+  EXPECT_FALSE(SdFileAge(dir.path() + "/absent.json").has_value());
+  auto fresh = SdFileAge(real);
+  ASSERT_TRUE(fresh.has_value());
+  EXPECT_LT(*fresh, std::chrono::seconds(5));
+  // An hour old: the target's mtime set back, then a link re-created now.
+  timespec old_times[2] = {{::time(nullptr) - 3600, 0}, {::time(nullptr) - 3600, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, real.c_str(), old_times, 0), 0);
+  EXPECT_GT(*SdFileAge(real), std::chrono::minutes(59));
+  fs::create_symlink(real, link);
+  EXPECT_LT(*SdFileAge(link), std::chrono::seconds(5));
+  ASSERT_EQ(::utimensat(AT_FDCWD, link.c_str(), old_times, AT_SYMLINK_NOFOLLOW), 0);
+  EXPECT_GT(*SdFileAge(link), std::chrono::minutes(59));
+}
+
 TEST(RaySdFlags, BadValues) {
   Config c;
   EXPECT_GT(ParseArgs({"--ray.sd-port=70000"}, c), 0);
@@ -252,8 +314,9 @@ std::string RayList(const std::vector<std::string>& targets) {
 
 class RaySdFollowerTest : public ::testing::Test {
  protected:
-  void Start(std::string sd_file = "") {
+  void Start(std::string sd_file = "", std::chrono::milliseconds stale_after = std::chrono::minutes(1)) {
     RaySdFollower::Options o;
+    o.stale_after = stale_after;
     o.sd_file = sd_file.empty() ? ray_file_ : sd_file;
     o.output = output_;
     o.port = 9100;
@@ -378,6 +441,35 @@ TEST_F(RaySdFollowerTest, RemovalRemovesOutputAndRestartRecreatesIt) {
   // Ray restarts.
   RayWrite(ray_file_, RayList({"10.0.0.9:2"}));
   ASSERT_TRUE(WaitFor([&] { return OutputHas("10.0.0.9:9100"); })) << Output();
+}
+
+// `ray stop` leaves Ray's file behind, unrewritten: once it is older than
+// stale_after only the head's own target stays; Ray's next write brings the
+// workers back. No file event marks the moment it turns stale, and the
+// fallback poll is far off: the follower must wake up for it by itself.
+TEST_F(RaySdFollowerTest, RayStoppedKeepsOnlyTheHeadUntilRayWritesAgain) {
+  auto all = RayList({"10.0.0.1:41000", "10.0.0.2:41001", "10.0.0.3:41002"});
+  RayWrite(ray_file_, all);
+  Start("", std::chrono::milliseconds(400));
+  ASSERT_TRUE(WaitFor([&] { return OutputHas("10.0.0.3:9100"); })) << Output();
+  ASSERT_TRUE(WaitFor([&] { return !OutputHas("10.0.0.2:") && !OutputHas("10.0.0.3:"); })) << Output();
+  NodeSdOptions stopped;
+  stopped.ray_stopped = true;
+  EXPECT_EQ(Output(), RenderNodeSd({"10.0.0.1", "10.0.0.2", "10.0.0.3"}, {"10.0.0.1"}, 9100, stopped));
+  RayWrite(ray_file_, all);
+  ASSERT_TRUE(WaitFor([&] { return OutputHas("10.0.0.3:9100"); })) << Output();
+  EXPECT_EQ(Output(), RenderNodeSd({"10.0.0.1", "10.0.0.2", "10.0.0.3"}, {"10.0.0.1"}, 9100));
+}
+
+// An old file at start (a head whose /tmp survived a reboot, Ray not started
+// again) is Ray stopped from the first write on.
+TEST_F(RaySdFollowerTest, OldFileAtStartIsRayStopped) {
+  RayWrite(ray_file_, RayList({"10.0.0.1:41000", "10.0.0.2:41001"}));
+  timespec old_times[2] = {{::time(nullptr) - 3600, 0}, {::time(nullptr) - 3600, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, ray_file_.c_str(), old_times, 0), 0);
+  Start();
+  ASSERT_TRUE(WaitFor([&] { return OutputHas("10.0.0.1:9100"); })) << Output();
+  EXPECT_FALSE(OutputHas("10.0.0.2:")) << Output();
 }
 
 TEST_F(RaySdFollowerTest, StaleOutputAndTempsFromAnEarlierRunAreCleaned) {
