@@ -64,7 +64,7 @@ TEST(Meminfo, Ec2Fixture) {
   EXPECT_EQ(set.Find("node_memory_Hugetlb_bytes"), nullptr);
   EXPECT_EQ(set.Find("node_memory_KReclaimable_bytes"), nullptr);
   auto f = testing::Find(set, "node_memory_SwapTotal_bytes");
-  ASSERT_NE(f, nullptr);
+  ASSERT_TRUE(f.has_value());
   EXPECT_EQ(f->type, MetricType::Gauge);
   EXPECT_EQ(f->help, "Memory information field SwapTotal_bytes.");
   // 55 lines, of which 6 (KReclaimable, SecPageTables, FileHugePages,

@@ -137,11 +137,11 @@ TEST(NetclassCollector, Ec2Fixture) {
   EXPECT_EQ(Value(set, "node_network_carrier_changes_total", {{"device", "docker0"}}), 3.0);
   EXPECT_EQ(Value(set, "node_network_address_assign_type", {{"device", "veth3f2a1b0"}}), 1.0);
   auto changes = testing::Find(set, "node_network_carrier_up_changes_total");
-  ASSERT_NE(changes, nullptr);
+  ASSERT_TRUE(changes.has_value());
   EXPECT_EQ(changes->type, MetricType::Counter);
   EXPECT_EQ(changes->help, "Network device property: carrier_up_changes_total");
   auto info = testing::Find(set, "node_network_info");
-  ASSERT_NE(info, nullptr);
+  ASSERT_TRUE(info.has_value());
   EXPECT_EQ(info->type, MetricType::Gauge);
   EXPECT_EQ(info->help, "Non-numeric data from /sys/class/net/<iface>, value is always 1.");
 }

@@ -239,7 +239,7 @@ TEST(NetdevCollector, FixtureFromFile) {
   MetricSet set;
   c->Collect(set);
   auto bytes = testing::Find(set, "node_network_receive_bytes_total");
-  ASSERT_NE(bytes, nullptr);
+  ASSERT_TRUE(bytes.has_value());
   EXPECT_EQ(bytes->type, MetricType::Counter);
   EXPECT_EQ(bytes->help, "Network device statistic receive_bytes.");
   EXPECT_EQ(SampleCount(set, "node_network_receive_bytes_total"), 4u);
@@ -252,7 +252,7 @@ TEST(NetdevCollector, FixtureFromFile) {
   EXPECT_EQ(set.Find("node_network_receive_nohandler_total"), nullptr);
   EXPECT_EQ(set.Find("node_network_address_info"), nullptr);
   size_t families = 0;
-  for (const auto& f : set.families()) {
+  for (const auto& f : testing::Decode(set.families())) {
     EXPECT_EQ(f.name.rfind("node_network_", 0), 0u) << f.name;
     ++families;
   }

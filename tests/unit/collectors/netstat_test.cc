@@ -103,7 +103,7 @@ TEST(NetstatCollector, DefaultFieldsOnEc2Fixture) {
     EXPECT_EQ(Value(out, "node_netstat_" + key), value) << key;
   }
   auto f = testing::Find(out, "node_netstat_Tcp_CurrEstab");
-  ASSERT_NE(f, nullptr);
+  ASSERT_TRUE(f.has_value());
   EXPECT_EQ(f->type, MetricType::Untyped);
   EXPECT_EQ(f->help, "Statistic TcpCurrEstab.");
   EXPECT_EQ(out.Find("node_netstat_Ip6_InOctets")->help, "Statistic Ip6InOctets.");

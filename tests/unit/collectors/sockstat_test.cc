@@ -81,7 +81,7 @@ TEST(SockstatCollector, Ec2Fixture) {
   // used + TCP 6 + UDP 3 + UDPLITE 1 + RAW 1 + FRAG 2, then 5 IPv6 inuse + FRAG6 memory.
   EXPECT_EQ(out.families().size(), 1u + 6 + 3 + 1 + 1 + 2 + 5 + 1);
   auto f = testing::Find(out, "node_sockstat_TCP_mem_bytes");
-  ASSERT_NE(f, nullptr);
+  ASSERT_TRUE(f.has_value());
   EXPECT_EQ(f->type, MetricType::Gauge);
   EXPECT_EQ(f->help, "Number of TCP sockets in state mem_bytes.");
   EXPECT_EQ(out.Find("node_sockstat_sockets_used")->help, "Number of IPv4 sockets in use.");

@@ -71,7 +71,7 @@ TEST(Stat, SoftirqFlagAddsVectorsSortedByName) {
   EXPECT_DOUBLE_EQ(Value(set, "node_softirqs_total", {{"vector", "net_rx"}}), 4311275);
   EXPECT_DOUBLE_EQ(Value(set, "node_softirqs_total", {{"vector", "block_iopoll"}}), 0);
   EXPECT_DOUBLE_EQ(Value(set, "node_softirqs_total", {{"vector", "rcu"}}), 27220406);
-  const auto& m = testing::Find(set, "node_softirqs_total")->metric;
+  const auto m = testing::Find(set, "node_softirqs_total")->metric;
   EXPECT_EQ(m.front().label[0].value, "block");
   EXPECT_EQ(m.back().label[0].value, "timer");
 }
