@@ -49,6 +49,15 @@ class TestServer {
     server_.reset();
   }
   unsigned port() const { return port_; }
+  // Waits (bounded) until the server holds exactly `n` open connections.
+  bool WaitConnections(int n) {
+    auto end = std::chrono::steady_clock::now() + 5s;
+    while (server_->Connections() != n) {
+      if (std::chrono::steady_clock::now() >= end) return false;
+      std::this_thread::sleep_for(5ms);
+    }
+    return true;
+  }
   void Hold() {
     std::lock_guard<std::mutex> lock(mutex_);
     hold_ = true;
@@ -136,14 +145,14 @@ TEST(HttpServer, ConnectionsPastTheCapAreClosed) {
   TestServer server(o);
   int idle[3];
   for (int& fd : idle) fd = Connect(server.port());
-  std::this_thread::sleep_for(200ms);  // let the server accept them
+  ASSERT_TRUE(server.WaitConnections(3)) << "the server did not accept the first connections";
   int extra = Connect(server.port());
   bool closed = false;
   EXPECT_EQ(ReadUntilClosed(extra, 3s, &closed), "");
   EXPECT_TRUE(closed) << "a connection past the cap stayed open";
   close(extra);
   close(idle[0]);
-  std::this_thread::sleep_for(200ms);
+  ASSERT_TRUE(server.WaitConnections(2)) << "the server did not see a connection close";
   int next = Connect(server.port());
   Send(next, kGet);
   EXPECT_EQ(ReadUntilClosed(next, 3s).rfind("HTTP/1.1 200", 0), 0u);
