@@ -286,6 +286,7 @@ struct RaySdFollower::Impl {
   void Run();
   void Rewatch();
   void Sync();
+  void SyncRead(const std::string* read);
   bool ReadEvents();
   void Problem(std::string_view msg, const std::string& detail);
   void RemoveStaleTemps();
@@ -412,12 +413,20 @@ bool RaySdFollower::Impl::ReadEvents() {
 void RaySdFollower::Impl::Sync() {
   std::string content;
   int err = 0;
-  if (!ReadFile(options.sd_file, content, &err)) {
-    if (err != ENOENT && err != ENOTDIR) {
-      Problem("cannot read Ray service discovery file", Errno(err));
-      return;
-    }
-    // Missing, or a symlink into a session directory that is gone.
+  const bool read = ReadFile(options.sd_file, content, &err);
+  if (read) {
+    SyncRead(&content);
+  } else if (err == ENOENT || err == ENOTDIR) {
+    SyncRead(nullptr);  // missing, or a symlink into a session directory that is gone
+  } else {
+    Problem("cannot read Ray service discovery file", Errno(err));
+  }
+  if (options.on_sync) options.on_sync(read ? &content : nullptr);
+}
+
+// Brings our output in line with Ray's file as read (nullptr: missing).
+void RaySdFollower::Impl::SyncRead(const std::string* read) {
+  if (!read) {
     auto now = Clock::now();
     if (!missing_since) missing_since = now;
     if (now - *missing_since >= options.missing_grace && RemoveFile(options.output)) {
@@ -429,7 +438,7 @@ void RaySdFollower::Impl::Sync() {
   missing_since.reset();
   std::vector<std::string> hosts;
   std::string error;
-  if (!ParseRaySd(content, hosts, error)) {
+  if (!ParseRaySd(*read, hosts, error)) {
     Problem("malformed Ray service discovery file, keeping the last targets", error);
     return;
   }

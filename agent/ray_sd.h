@@ -68,6 +68,10 @@ class RaySdFollower {
     // instant, and dropping every target for that instant would make
     // Prometheus flap.
     std::chrono::milliseconds missing_grace{1000};
+    // For tests, which wait on it rather than sleep: called on the follower's
+    // thread after every sync with what it read from Ray's file (nullptr
+    // when missing or unreadable).
+    std::function<void(const std::string* content)> on_sync;
   };
 
   // Starts following on its own thread, which syncs once right away and then
