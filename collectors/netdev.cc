@@ -386,8 +386,7 @@ class NetdevCollector : public Collector {
     if (from_file) {
       int err = net_dev_.Read(content_);
       if (err != 0) {
-        throw std::runtime_error(fmt::format("couldn't get netstats: failed to read {}: {}",
-                                             net_dev_.path(), std::strerror(err)));
+        ThrowPathError("couldn't get netstats: failed to read ", net_dev_.path(), err);
       }
       auto parsed = ParseNetDev(content_);
       for (const auto& bad : parsed.bad_lines) {

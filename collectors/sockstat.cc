@@ -93,7 +93,7 @@ class SockstatCollector : public Collector {
       log::Debug("sockstat statistics not found, skipping", {{"path", file.path()}});
       return false;
     }
-    throw std::runtime_error(fmt::format("failed to read {}: {}", file.path(), std::strerror(err)));
+    ThrowPathError("failed to read ", file.path(), err);
   }
 
   void Emit(MetricSet& out, const Sockstat& s, bool ipv6) {
