@@ -389,10 +389,7 @@ class NetdevCollector : public Collector {
         ThrowPathError("couldn't get netstats: failed to read ", net_dev_.path(), err);
       }
       auto parsed = ParseNetDev(content_);
-      for (const auto& bad : parsed.bad_lines) {
-        log::WarnOnce("netdev-bad-line:" + bad, "skipping malformed line",
-                      {{"collector", "netdev"}, {"file", net_dev_.path()}, {"line", bad}});
-      }
+      ReportSkipped("netdev", net_dev_.path(), parsed.bad_lines);
       std::sort(parsed.devices.begin(), parsed.devices.end(),
                 [](const NetDevLine& a, const NetDevLine& b) { return a.name < b.name; });
       for (const auto& line : parsed.devices) {

@@ -151,15 +151,19 @@ class NetstatCollector : public Collector {
     std::vector<std::string> problems;
     ReadOrThrow(netstat_.file, netstat_.buf, "couldn't get netstats: ");
     ParseNetStatsFile(netstat_, /*merge=*/false, problems);
+    ReportSkipped("netstat", netstat_.file.path(), problems);
+    problems.clear();
     ReadOrThrow(snmp_.file, snmp_.buf, "couldn't get SNMP stats: ");
     ParseNetStatsFile(snmp_, /*merge=*/true, problems);
+    ReportSkipped("netstat", snmp_.file.path(), problems);
+    problems.clear();
     // snmp6 is absent when IPv6 is disabled.
     if (int err = snmp6_.file.Read(snmp6_.buf); err == 0) {
       ParseSnmp6File(snmp6_, problems);
+      ReportSkipped("netstat", snmp6_.file.path(), problems);
     } else if (err != ENOENT) {
       ThrowPathError("couldn't get SNMP6 stats: ", snmp6_.file.path(), err);
     }
-    for (const auto& p : problems) log::WarnOnce("netstat:" + p, "netstat: skipped malformed data", {{"problem", p}});
 
     ++generation_;
     for (const Section* section : merged_) {
