@@ -379,6 +379,7 @@ struct RaySdFollower::Impl {
   void Run();
   void Rewatch();
   void Sync();
+  bool SyncFromFile(std::string& content);
   void SafeSync();
   bool ReadEvents();
   void Problem(std::string_view msg, const std::string& detail);
@@ -506,7 +507,15 @@ bool RaySdFollower::Impl::ReadEvents() {
 }
 
 void RaySdFollower::Impl::Sync() {
-  std::string content, why;
+  std::string content;
+  const bool read = SyncFromFile(content);
+  if (options.on_sync) options.on_sync(read ? &content : nullptr);
+}
+
+// Brings our output in line with Ray's file; returns whether it was read
+// (into `content`).
+bool RaySdFollower::Impl::SyncFromFile(std::string& content) {
+  std::string why;
   int err = 0;
   if (!ReadBoundedRegularFile(options.sd_file, kMaxRaySdBytes, true, content, err, why)) {
     if (!why.empty() || (err != ENOENT && err != ENOTDIR)) {
@@ -515,7 +524,7 @@ void RaySdFollower::Impl::Sync() {
       missing_since.reset();
       missing_handled = false;
       Problem("cannot read Ray service discovery file, keeping the last targets", why.empty() ? Errno(err) : why);
-      return;
+      return false;
     }
     // Missing, or a symlink into a session directory that is gone.
     auto now = Clock::now();
@@ -529,7 +538,7 @@ void RaySdFollower::Impl::Sync() {
         Problem("cannot remove service discovery file", options.output + ": " + Errno(errno));
       }
     }
-    return;
+    return false;
   }
   missing_handled = false;
   missing_since.reset();
@@ -537,7 +546,7 @@ void RaySdFollower::Impl::Sync() {
   std::string error;
   if (!ParseRaySd(content, hosts, error)) {
     Problem("malformed Ray service discovery file, keeping the last targets", error);
-    return;
+    return true;
   }
   NodeSdOptions render{options.cluster_name, RayStopped()};
   const std::set<std::string> local = options.local_addresses();
@@ -555,9 +564,10 @@ void RaySdFollower::Impl::Sync() {
       break;
     case WriteResult::kError:
       Problem("cannot write service discovery file", error);
-      return;
+      return true;
   }
   last_problem.clear();
+  return true;
 }
 
 // Decides, at each sync, whether Ray has stopped: its file outlived

@@ -102,6 +102,10 @@ class RaySdFollower {
     // removes it on `ray stop`: a file older than this means Ray stopped, and
     // our list keeps only this node's own target. Zero: never.
     std::chrono::milliseconds stale_after{60000};
+    // For tests, which wait on it rather than sleep: called on the follower's
+    // thread after every sync with what it read from Ray's file (nullptr
+    // when missing or unreadable).
+    std::function<void(const std::string* content)> on_sync;
   };
 
   // Starts following on its own thread, which syncs once right away and then

@@ -54,9 +54,7 @@ class BuddyinfoCollector : public Collector {
   explicit BuddyinfoCollector(const Paths& paths) : file_(paths.Proc("buddyinfo")) {}
 
   void Collect(MetricSet& out) override {
-    if (int err = file_.Read(buf_); err != 0) {
-      throw std::runtime_error(fmt::format("couldn't get buddyinfo: {}: {}", file_.path(), std::strerror(err)));
-    }
+    ReadOrThrow(file_, buf_, "couldn't get buddyinfo: ");
     std::vector<std::string> skipped;
     auto zones = ParseBuddyinfo(buf_, skipped);
     ReportSkipped("buddyinfo", file_.path(), skipped);

@@ -36,9 +36,7 @@ class CgroupsCollector : public Collector {
   explicit CgroupsCollector(const Paths& paths) : file_(paths.Proc("cgroups")) {}
 
   void Collect(MetricSet& out) override {
-    if (int err = file_.Read(buf_); err != 0) {
-      throw std::runtime_error(fmt::format("open {}: {}", file_.path(), std::strerror(err)));
-    }
+    ReadOrThrow(file_, buf_, "open ");
     std::vector<std::string> skipped;
     auto summaries = ParseCgroups(buf_, skipped);
     ReportSkipped("cgroups", file_.path(), skipped);

@@ -455,10 +455,7 @@ class CpuCollector : public Collector {
       return;
     }
     ProcStatCpus parsed = ParseProcStatCpus(stat_buf_);
-    for (const auto& name : parsed.malformed) {
-      log::WarnOnce("cpu.stat." + name, "skipping malformed /proc/stat line",
-                    {{"cpu", name}, {"file", stat_file_.path()}});
-    }
+    ReportSkipped("cpu", stat_file_.path(), parsed.malformed);
     MergeCpuStats(stats_, parsed.cpus);
     for (const auto& [id, s] : stats_) {
       std::string cpu = std::to_string(id);

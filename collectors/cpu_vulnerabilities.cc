@@ -82,8 +82,7 @@ class CpuVulnerabilitiesCollector : public Collector {
         err = EIO;
       }
       if (err != 0) {
-        throw std::runtime_error(
-            fmt::format("failed to get vulnerabilities: read {}: {}", path, std::strerror(err)));
+        ThrowPathError("failed to get vulnerabilities: read ", path, err);
       }
       CpuVulnerability v = ParseCpuVulnerability(buf_);
       out.Gauge("node_cpu_vulnerabilities_info",

@@ -155,8 +155,7 @@ class CpufreqCollector : public Collector {
     int err = offline_file_.Read(offline);
     if (err != 0) {
       // procfs fails the whole collector without this file.
-      throw std::runtime_error(
-          fmt::format("reading {}: {}", offline_file_.path(), std::strerror(err)));
+      ThrowPathError("reading ", offline_file_.path(), err);
     }
     auto dirs = ListCpuDirs(paths_);
     if (valid_ && dirs == cpu_dirs_ && offline == offline_) return;

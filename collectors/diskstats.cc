@@ -227,10 +227,7 @@ class DiskstatsCollector : public Collector {
   }
 
   void Collect(MetricSet& out) override {
-    if (int err = file_.Read(buf_); err != 0) {
-      throw std::runtime_error(
-          fmt::format("couldn't get diskstats: open {}: {}", file_.path(), std::strerror(err)));
-    }
+    ReadOrThrow(file_, buf_, "couldn't get diskstats: open ");
     DiskstatsParseResult parsed = ParseDiskstats(buf_);
     for (const std::string& line : parsed.malformed) {
       size_t pos = 0;

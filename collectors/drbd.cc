@@ -103,7 +103,7 @@ class DrbdCollector : public Collector {
     if (int err = file_.Read(buf_); err != 0) {
       // No DRBD module loaded.
       if (err == ENOENT) throw NoDataError("stats file does not exist, skipping: " + file_.path());
-      throw std::runtime_error(fmt::format("{}: {}", file_.path(), std::strerror(err)));
+      ThrowPathError("", file_.path(), err);
     }
     std::vector<std::string> skipped;
     auto fields = ParseDrbd(buf_, skipped);

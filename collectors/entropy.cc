@@ -34,8 +34,7 @@ class EntropyCollector : public Collector {
   void Collect(MetricSet& out) override {
     int err = avail_.Read(buf_);
     if (err != 0 && err != ENOENT) {
-      throw std::runtime_error(
-          fmt::format("failed to get kernel random stats: {}: {}", avail_.path(), std::strerror(err)));
+      ThrowPathError("failed to get kernel random stats: ", avail_.path(), err);
     }
     std::optional<uint64_t> avail;
     if (err == 0) {

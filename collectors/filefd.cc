@@ -34,9 +34,7 @@ class FilefdCollector : public Collector {
   explicit FilefdCollector(const Paths& paths) : file_(paths.Proc("sys/fs/file-nr")) {}
 
   void Collect(MetricSet& out) override {
-    if (int err = file_.Read(buf_); err != 0) {
-      throw std::runtime_error(fmt::format("couldn't get file-nr: {}: {}", file_.path(), std::strerror(err)));
-    }
+    ReadOrThrow(file_, buf_, "couldn't get file-nr: ");
     auto stats = ParseFileNr(buf_);
     if (!stats) {
       log::WarnOnce("filefd:" + file_.path(), "unexpected content in file-nr",

@@ -298,7 +298,7 @@ class FilesystemCollector : public Collector {
       err = self_mountinfo_.Read(buf_);
     }
     if (err != 0) {
-      throw std::runtime_error(fmt::format("cannot read mountinfo under {}: {}", paths_.procfs, std::strerror(err)));
+      ThrowPathError("cannot read mountinfo under ", paths_.procfs, err);
     }
     // A real procfs's mountinfo raises POLLPRI|POLLERR when the mount table
     // changes (proc(5)); a fixture tree's regular file never does and is

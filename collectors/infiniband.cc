@@ -388,8 +388,7 @@ class InfinibandCollector : public Collector {
   void Collect(MetricSet& out) override {
     if (int err = class_dir_.List(entries_); err != 0) {
       if (err == ENOENT) throw NoDataError("infiniband statistics not found, skipping");
-      throw std::runtime_error(fmt::format("error obtaining InfiniBand class info: open {}: {}",
-                                           class_dir_.path(), std::strerror(err)));
+      ThrowPathError("error obtaining InfiniBand class info: open ", class_dir_.path(), err);
     }
     std::vector<std::string> skipped;
     std::map<std::string, IbDevicePlan, std::less<>> plans;
@@ -420,8 +419,7 @@ class InfinibandCollector : public Collector {
     std::string ports_dir = plan.dir + "/ports";
     std::vector<DirEntry> ports;
     if (int err = DirLister(ports_dir, false).List(ports); err != 0) {
-      throw std::runtime_error(
-          fmt::format("failed to list InfiniBand ports at {}: {}", ports_dir, std::strerror(err)));
+      ThrowPathError("failed to list InfiniBand ports at ", ports_dir, err);
     }
     for (const DirEntry& p : ports) {
       auto number = p.name.front() == '+' ? std::nullopt : ParseUint(p.name);
@@ -445,7 +443,7 @@ class InfinibandCollector : public Collector {
     std::vector<DirEntry> entries;
     if (int err = DirLister(dir, false).List(entries); err != 0) {
       if (err == ENOENT || err == ENOTDIR) return false;
-      throw std::runtime_error(fmt::format("failed to list {}: {}", dir, std::strerror(err)));
+      ThrowPathError("failed to list ", dir, err);
     }
     for (const DirEntry& f : entries) {
       if (f.type != DT_REG) continue;
@@ -488,7 +486,7 @@ class InfinibandCollector : public Collector {
     int err = 0;
     if (ReadFile(path, buf_, &err)) return std::string(TrimGoSpace(buf_));
     if (optional && err == ENOENT) return "";
-    throw std::runtime_error(fmt::format("failed to read file {}: {}", path, std::strerror(err)));
+    ThrowPathError("failed to read file ", path, err);
   }
 
   void CollectDevice(const std::string& name, const IbDevicePlan& plan, MetricSet& out,
@@ -511,7 +509,7 @@ class InfinibandCollector : public Collector {
       -> decltype(parse(std::string_view())) {
     int err = 0;
     if (!ReadFile(path, buf_, &err)) {
-      throw std::runtime_error(fmt::format("read {}: {}", path, std::strerror(err)));
+      ThrowPathError("read ", path, err);
     }
     auto v = parse(buf_);
     if (!v) skipped.push_back(path + ": " + std::string(TrimGoSpace(buf_)));
@@ -544,7 +542,7 @@ class InfinibandCollector : public Collector {
     int err = 0;
     if (!ReadFile(f.path, buf_, &err)) {
       if (SkippableReadError(f.dir, err)) return;
-      throw std::runtime_error(fmt::format("failed to read file {}: {}", f.path, std::strerror(err)));
+      ThrowPathError("failed to read file ", f.path, err);
     }
     uint64_t v = 0;
     switch (ParseIbCounter(buf_, &v)) {

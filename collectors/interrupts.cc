@@ -114,9 +114,7 @@ class InterruptsCollector : public Collector {
         include_zeros_(options.include_zeros) {}
 
   void Collect(MetricSet& out) override {
-    if (int err = file_.Read(buf_); err != 0) {
-      throw std::runtime_error(fmt::format("couldn't get interrupts: {}: {}", file_.path(), std::strerror(err)));
-    }
+    ReadOrThrow(file_, buf_, "couldn't get interrupts: ");
     std::vector<std::string> skipped;
     auto parsed = ParseInterrupts(buf_, skipped);
     ReportSkipped("interrupts", file_.path(), skipped);

@@ -64,7 +64,7 @@ class KsmdCollector : public Collector {
       if (!ReadFile(path, buf_, &err)) {
         // Older kernels lack some files (general_profit came with 6.4).
         if (err == ENOENT) continue;
-        throw std::runtime_error(fmt::format("open {}: {}", path, std::strerror(err)));
+        ThrowPathError("open ", path, err);
       }
       auto v = ParseKsmdValue(buf_);
       if (!v) throw std::runtime_error(fmt::format("{}: not an unsigned integer: {}", path, Trim(buf_)));

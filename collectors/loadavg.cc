@@ -28,9 +28,7 @@ class LoadavgCollector : public Collector {
   explicit LoadavgCollector(const Paths& paths) : file_(paths.Proc("loadavg")) {}
 
   void Collect(MetricSet& out) override {
-    if (int err = file_.Read(buf_); err != 0) {
-      throw std::runtime_error(fmt::format("couldn't get load: {}: {}", file_.path(), std::strerror(err)));
-    }
+    ReadOrThrow(file_, buf_, "couldn't get load: ");
     auto loads = ParseLoadavg(buf_);
     if (!loads) {
       log::WarnOnce("loadavg:" + file_.path(), "unexpected content in loadavg",

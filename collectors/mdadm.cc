@@ -261,7 +261,7 @@ class MdadmCollector : public Collector {
     if (int err = mdstat_.Read(buf_); err != 0) {
       // No md driver loaded.
       if (err == ENOENT) throw NoDataError("Not collecting mdstat: " + mdstat_.path() + " does not exist");
-      throw std::runtime_error(fmt::format("error parsing mdstatus: {}: {}", mdstat_.path(), std::strerror(err)));
+      ThrowPathError("error parsing mdstatus: ", mdstat_.path(), err);
     }
     std::vector<std::string> skipped;
     auto arrays = ParseMdStat(buf_, skipped);
@@ -314,7 +314,7 @@ class MdadmCollector : public Collector {
     int err = 0;
     if (!ReadFile(path, content, &err)) {
       if (err == ENOENT) throw NoDataError("Not collecting mdraids: " + path + " does not exist");
-      throw std::runtime_error(fmt::format("error parsing mdraids: {}: {}", path, std::strerror(err)));
+      ThrowPathError("error parsing mdraids: ", path, err);
     }
     return std::string(Trim(content));
   }

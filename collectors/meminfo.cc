@@ -92,9 +92,7 @@ class MeminfoCollector : public Collector {
   }
 
   void Collect(MetricSet& out) override {
-    if (int err = file_.Read(buf_); err != 0) {
-      throw std::runtime_error(fmt::format("couldn't get meminfo: {}: {}", file_.path(), std::strerror(err)));
-    }
+    ReadOrThrow(file_, buf_, "couldn't get meminfo: ");
     Meminfo info = ParseMeminfo(buf_);
     for (const auto& line : info.malformed) {
       // Keyed by the field name, not the line, so a changing value logs once.

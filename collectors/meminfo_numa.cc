@@ -99,7 +99,7 @@ class MeminfoNumaCollector : public Collector {
   void Read(const std::string& path, Parse parse) {
     int err = 0;
     if (!ReadFile(path, buf_, &err)) {
-      throw std::runtime_error(fmt::format("couldn't get NUMA meminfo: open {}: {}", path, std::strerror(err)));
+      ThrowPathError("couldn't get NUMA meminfo: open ", path, err);
     }
     std::vector<std::string> skipped;
     parse(buf_, skipped);

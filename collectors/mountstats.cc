@@ -366,13 +366,8 @@ class MountstatsCollector : public Collector {
       : mountstats_(SelfDir(paths) + "/mountstats"), mountinfo_(SelfDir(paths) + "/mountinfo") {}
 
   void Collect(MetricSet& out) override {
-    if (int err = mountstats_.Read(stats_buf_); err != 0) {
-      throw std::runtime_error(
-          fmt::format("failed to parse mountstats: {}: {}", mountstats_.path(), std::strerror(err)));
-    }
-    if (int err = mountinfo_.Read(info_buf_); err != 0) {
-      throw std::runtime_error(fmt::format("failed to parse mountinfo: {}: {}", mountinfo_.path(), std::strerror(err)));
-    }
+    ReadOrThrow(mountstats_, stats_buf_, "failed to parse mountstats: ");
+    ReadOrThrow(mountinfo_, info_buf_, "failed to parse mountinfo: ");
     std::vector<std::string> skipped;
     auto mounts = ParseMountStats(stats_buf_, skipped);
     ReportSkipped("mountstats", mountstats_.path(), skipped);

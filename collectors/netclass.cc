@@ -563,34 +563,13 @@ void AddNetClassRtnlMetrics(const RtnlModeLink& l, const EthtoolLinkMode* lm, co
 
 namespace {
 
-// Reads a whole attribute with pread at offset 0, which makes sysfs run the
-// attribute's show() again. A sysfs attribute is shorter than a page, so a
-// short read is its end (as it is for a regular file in a fixture tree): one
-// syscall per attribute. 0 or an errno.
-int PreadAttr(int fd, std::string& out) {
-  out.clear();
-  char buf[4096];
-  off_t offset = 0;
-  for (;;) {
-    ssize_t n = ::pread(fd, buf, sizeof(buf), offset);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      out.clear();
-      return errno;
-    }
-    out.append(buf, static_cast<size_t>(n));
-    if (static_cast<size_t>(n) < sizeof(buf)) return 0;
-    offset += n;
-  }
-}
-
 // Reads an attribute relative to an open directory (open, read, close).
 int ReadAt(int dirfd, std::string_view name, std::string& out) {
   out.clear();
   std::string path(name);
   int fd = ::openat(dirfd, path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return errno;
-  int err = PreadAttr(fd, out);
+  int err = PreadAll(fd, out, ShortRead::kIsEnd);
   ::close(fd);
   return err;
 }
@@ -641,8 +620,7 @@ class NetclassCollector : public Collector {
       throw NoDataError(fmt::format("could not read {}: {}", class_net_, std::strerror(err)));
     }
     if (err != 0) {
-      throw std::runtime_error(fmt::format("could not get net class info: cannot access dir {}: {}",
-                                           class_net_, std::strerror(err)));
+      ThrowPathError("could not get net class info: cannot access dir ", class_net_, err);
     }
     ++generation_;
     listed_.clear();
@@ -828,7 +806,7 @@ class NetclassCollector : public Collector {
         return err;
       }
     }
-    int err = PreadAttr(fd, out);
+    int err = PreadAll(fd, out, ShortRead::kIsEnd);
     if (!dev.keep_open || (err != 0 && err != EINVAL)) {
       ::close(fd);
       fd = kClosed;

@@ -396,16 +396,12 @@ class NetdevCollector : public Collector {
           options_.source == NetdevOptions::Source::kAuto && from_netlink() == 0) {
         from_file = false;
       } else if (err != 0) {
-        throw std::runtime_error(fmt::format("couldn't get netstats: failed to read {}: {}",
-                                             net_dev_.path(), std::strerror(err)));
+        ThrowPathError("couldn't get netstats: failed to read ", net_dev_.path(), err);
       }
     }
     if (from_file) {
       auto parsed = ParseNetDev(content_);
-      for (const auto& bad : parsed.bad_lines) {
-        log::WarnOnce("netdev-bad-line:" + bad, "skipping malformed line",
-                      {{"collector", "netdev"}, {"file", net_dev_.path()}, {"line", bad}});
-      }
+      ReportSkipped("netdev", net_dev_.path(), parsed.bad_lines);
       std::sort(parsed.devices.begin(), parsed.devices.end(),
                 [](const NetDevLine& a, const NetDevLine& b) { return a.name < b.name; });
       for (const auto& line : parsed.devices) {

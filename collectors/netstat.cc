@@ -149,21 +149,21 @@ class NetstatCollector : public Collector {
     pool_used_ = 0;
     merged_.clear();
     std::vector<std::string> problems;
-    if (int err = netstat_.file.Read(netstat_.buf); err != 0) {
-      throw std::runtime_error(fmt::format("couldn't get netstats: {}: {}", netstat_.file.path(), std::strerror(err)));
-    }
+    ReadOrThrow(netstat_.file, netstat_.buf, "couldn't get netstats: ");
     ParseNetStatsFile(netstat_, /*merge=*/false, problems);
-    if (int err = snmp_.file.Read(snmp_.buf); err != 0) {
-      throw std::runtime_error(fmt::format("couldn't get SNMP stats: {}: {}", snmp_.file.path(), std::strerror(err)));
-    }
+    ReportSkipped("netstat", netstat_.file.path(), problems);
+    problems.clear();
+    ReadOrThrow(snmp_.file, snmp_.buf, "couldn't get SNMP stats: ");
     ParseNetStatsFile(snmp_, /*merge=*/true, problems);
+    ReportSkipped("netstat", snmp_.file.path(), problems);
+    problems.clear();
     // snmp6 is absent when IPv6 is disabled.
     if (int err = snmp6_.file.Read(snmp6_.buf); err == 0) {
       ParseSnmp6File(snmp6_, problems);
+      ReportSkipped("netstat", snmp6_.file.path(), problems);
     } else if (err != ENOENT) {
-      throw std::runtime_error(fmt::format("couldn't get SNMP6 stats: {}: {}", snmp6_.file.path(), std::strerror(err)));
+      ThrowPathError("couldn't get SNMP6 stats: ", snmp6_.file.path(), err);
     }
-    for (const auto& p : problems) log::WarnOnce("netstat:" + p, "netstat: skipped malformed data", {{"problem", p}});
 
     ++generation_;
     for (const Section* section : merged_) {

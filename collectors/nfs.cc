@@ -95,7 +95,7 @@ class NfsCollector : public Collector {
     if (int err = file_.Read(buf_); err != 0) {
       // No NFS client module loaded.
       if (err == ENOENT) throw NoDataError("Not collecting NFS metrics: " + file_.path() + " does not exist");
-      throw std::runtime_error(fmt::format("failed to retrieve nfs stats: {}: {}", file_.path(), std::strerror(err)));
+      ThrowPathError("failed to retrieve nfs stats: ", file_.path(), err);
     }
     std::vector<std::string> skipped;
     NfsClientStats s = ParseNfsClientStats(buf_, skipped);

@@ -147,7 +147,7 @@ class NfsdCollector : public Collector {
     if (int err = file_.Read(buf_); err != 0) {
       // No NFS server module loaded.
       if (err == ENOENT) throw NoDataError("Not collecting NFSd metrics: " + file_.path() + " does not exist");
-      throw std::runtime_error(fmt::format("failed to retrieve nfsd stats: {}: {}", file_.path(), std::strerror(err)));
+      ThrowPathError("failed to retrieve nfsd stats: ", file_.path(), err);
     }
     std::vector<std::string> skipped;
     NfsdStats s = ParseNfsdStats(buf_, skipped);

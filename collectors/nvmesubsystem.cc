@@ -83,7 +83,7 @@ class NvmesubsystemCollector : public Collector {
       if (err == ENOENT || err == EACCES || err == EPERM) {
         throw NoDataError("Could not read NVMe subsystem info: " + path + ": " + std::strerror(err));
       }
-      throw std::runtime_error(fmt::format("failed to scan NVMe subsystems: {}: {}", path, std::strerror(err)));
+      ThrowPathError("failed to scan NVMe subsystems: ", path, err);
     }
     return std::string(Trim(content));
   }

@@ -180,7 +180,7 @@ class OsCollector : public Collector {
     std::string content;
     int err = 0;
     if (!ReadFile(id.path, content, &err)) {
-      throw std::runtime_error(fmt::format("{}: {}", id.path, std::strerror(err)));
+      ThrowPathError("", id.path, err);
     }
     OsReleaseVars r = ParseOsRelease(content);
     for (const auto& line : r.malformed) {

@@ -74,8 +74,7 @@ class PressureCollector : public Collector {
         throw NoDataError("pressure information is disabled, add psi=1 kernel command line to enable it");
       }
       if (err != 0) {
-        throw std::runtime_error(
-            fmt::format("failed to retrieve pressure stats: {}: {}", rf.file.path(), std::strerror(err)));
+        ThrowPathError("failed to retrieve pressure stats: ", rf.file.path(), err);
       }
       PsiStats s = ParsePsiStats(buf_);
       for (const auto& line : s.malformed) {

@@ -144,7 +144,7 @@ class ProcessesCollector : public Collector {
     DirLister tasks(task_dir, false);
     if (int err = tasks.List(tasks_); err != 0) {
       if (Vanished(err)) return;
-      throw std::runtime_error(fmt::format("error reading task for pid {}: {}", pid, std::strerror(err)));
+      ThrowPathError("error reading task for pid ", pid, err);
     }
     for (const DirEntry& t : tasks_) {
       if (!IsPid(t.name)) continue;

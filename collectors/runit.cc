@@ -53,7 +53,7 @@ class RunitCollector : public Collector {
 
   void Collect(MetricSet& out) override {
     if (int err = lister_.List(entries_); err != 0) {
-      throw std::runtime_error(fmt::format("open {}: {}", dir_, std::strerror(err)));
+      ThrowPathError("open ", dir_, err);
     }
     struct Service {
       const std::string* name;

@@ -67,7 +67,7 @@ class SchedstatCollector : public Collector {
   void Collect(MetricSet& out) override {
     if (int err = file_.Read(buf_); err != 0) {
       if (err == ENOENT) throw NoDataError("schedstat file does not exist");
-      throw std::runtime_error(fmt::format("open {}: {}", file_.path(), std::strerror(err)));
+      ThrowPathError("open ", file_.path(), err);
     }
     std::vector<std::string> skipped;
     auto cpus = ParseSchedstat(buf_, skipped);

@@ -86,9 +86,7 @@ class SlabinfoCollector : public Collector {
       : file_(paths.Proc("slabinfo")), filter_(std::move(filter)) {}
 
   void Collect(MetricSet& out) override {
-    if (int err = file_.Read(buf_); err != 0) {
-      throw std::runtime_error(fmt::format("couldn't get slabinfo: {}: {}", file_.path(), std::strerror(err)));
-    }
+    ReadOrThrow(file_, buf_, "couldn't get slabinfo: ");
     std::vector<std::string> skipped;
     auto slabs = ParseSlabinfo(buf_, skipped);
     // By name, as node_exporter's exposition sorts them; a repeated name

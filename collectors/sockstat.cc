@@ -79,10 +79,12 @@ class SockstatCollector : public Collector {
 
   void Collect(MetricSet& out) override {
     // Either file is absent when its IP version is disabled.
-    if (Read(sockstat_)) Emit(out, ParseSockstat(buf_, &problems_), false);
-    if (Read(sockstat6_)) Emit(out, ParseSockstat(buf_, &problems_), true);
-    for (const auto& p : problems_) log::WarnOnce("sockstat:" + p, "sockstat: skipped malformed line", {{"problem", p}});
-    problems_.clear();
+    for (CachedFile* file : {&sockstat_, &sockstat6_}) {
+      if (!Read(*file)) continue;
+      Emit(out, ParseSockstat(buf_, &problems_), file == &sockstat6_);
+      ReportSkipped("sockstat", file->path(), problems_);
+      problems_.clear();
+    }
   }
 
  private:
@@ -93,7 +95,7 @@ class SockstatCollector : public Collector {
       log::Debug("sockstat statistics not found, skipping", {{"path", file.path()}});
       return false;
     }
-    throw std::runtime_error(fmt::format("failed to read {}: {}", file.path(), std::strerror(err)));
+    ThrowPathError("failed to read ", file.path(), err);
   }
 
   void Emit(MetricSet& out, const Sockstat& s, bool ipv6) {

@@ -48,9 +48,7 @@ class SoftirqsCollector : public Collector {
   }
 
   void Collect(MetricSet& out) override {
-    if (int err = file_.Read(buf_); err != 0) {
-      throw std::runtime_error(fmt::format("couldn't get softirqs: {}: {}", file_.path(), std::strerror(err)));
-    }
+    ReadOrThrow(file_, buf_, "couldn't get softirqs: ");
     std::vector<std::string> skipped;
     auto parsed = ParseSoftirqs(buf_, skipped);
     ReportSkipped("softirqs", file_.path(), skipped);

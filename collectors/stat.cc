@@ -84,14 +84,9 @@ class StatCollector : public Collector {
   }
 
   void Collect(MetricSet& out) override {
-    if (int err = file_.Read(buf_); err != 0) {
-      throw std::runtime_error(fmt::format("couldn't get stat: {}: {}", file_.path(), std::strerror(err)));
-    }
+    ReadOrThrow(file_, buf_, "couldn't get stat: ");
     ProcStat s = ParseProcStat(buf_);
-    for (const auto& name : s.malformed) {
-      log::WarnOnce("stat:" + file_.path() + ":" + name, "skipping malformed /proc/stat line",
-                    {{"file", file_.path()}, {"line", name}});
-    }
+    ReportSkipped("stat", file_.path(), s.malformed);
     auto emit = [&](MetricType type, std::string_view metric, std::string_view help,
                     const std::optional<uint64_t>& v) {
       if (v) out.Add(type, metric, help, {}, static_cast<double>(*v));

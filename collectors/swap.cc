@@ -33,8 +33,7 @@ class SwapCollector : public Collector {
 
   void Collect(MetricSet& out) override {
     if (int err = file_.Read(buf_); err != 0) {
-      throw std::runtime_error(fmt::format("couldn't get swap information: couldn't get proc/swap information: {}: {}",
-                                           file_.path(), std::strerror(err)));
+      ThrowPathError("couldn't get swap information: couldn't get proc/swap information: ", file_.path(), err);
     }
     std::vector<std::string> skipped;
     auto swaps = ParseSwaps(buf_, skipped);

@@ -44,9 +44,7 @@ class VmstatCollector : public Collector {
       : file_(paths.Proc("vmstat")), pattern_(Regex::ForFlag("collector.vmstat.fields", options.fields)) {}
 
   void Collect(MetricSet& out) override {
-    if (int err = file_.Read(buf_); err != 0) {
-      throw std::runtime_error(fmt::format("couldn't get vmstat: {}: {}", file_.path(), std::strerror(err)));
-    }
+    ReadOrThrow(file_, buf_, "couldn't get vmstat: ");
     Vmstat v = ParseVmstat(buf_);
     for (const auto& line : v.malformed) {
       log::WarnOnce("vmstat:" + file_.path() + ":" + line.substr(0, line.find(' ')),

@@ -123,7 +123,7 @@ class XfsCollector : public Collector {
       if (!ReadFile(path, buf_, &err)) {
         // Not a filesystem (the global "stats" directory), or unmounted since the listing.
         if (err == ENOENT || err == ENOTDIR) continue;
-        throw std::runtime_error(fmt::format("failed to retrieve XFS stats: {}: {}", path, std::strerror(err)));
+        ThrowPathError("failed to retrieve XFS stats: ", path, err);
       }
       std::vector<std::string> skipped;
       XfsStats stats = ParseXfsStats(buf_, skipped);

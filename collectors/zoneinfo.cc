@@ -190,9 +190,7 @@ class ZoneinfoCollector : public Collector {
   explicit ZoneinfoCollector(const Paths& paths) : file_(paths.Proc("zoneinfo")) {}
 
   void Collect(MetricSet& out) override {
-    if (int err = file_.Read(buf_); err != 0) {
-      throw std::runtime_error(fmt::format("couldn't get zoneinfo: {}: {}", file_.path(), std::strerror(err)));
-    }
+    ReadOrThrow(file_, buf_, "couldn't get zoneinfo: ");
     std::vector<std::string> skipped;
     auto blocks = ParseZoneinfo(buf_, skipped);
     ReportSkipped("zoneinfo", file_.path(), skipped);

@@ -13,6 +13,8 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
+#include <stdexcept>
 
 namespace node_agent {
 
@@ -25,12 +27,10 @@ std::string Paths::Join(std::string_view base, std::string_view rel) {
   return out;
 }
 
-namespace {
-
-// Reads fd from offset 0 to EOF with pread into `out` (whose capacity is kept
-// between scrapes). Through a stack buffer: growing `out` with resize() would
-// zero-fill it before every read, which cost more than the reads' copies.
-int PreadAll(int fd, std::string& out) {
+// Through a stack buffer: growing `out` with resize() would zero-fill it
+// before every read, which cost more than the reads' copies. Two pages, so
+// that a sysfs attribute (at most one) fills less than the buffer.
+int PreadAll(int fd, std::string& out, ShortRead rule) {
   out.clear();
   char buf[8192];
   off_t offset = 0;
@@ -42,14 +42,29 @@ int PreadAll(int fd, std::string& out) {
       out.clear();
       return err;
     }
-    // procfs/sysfs may return short reads before EOF; only EOF (0) ends it.
     if (n == 0) return 0;
     out.append(buf, static_cast<size_t>(n));
+    if (rule == ShortRead::kIsEnd && static_cast<size_t>(n) < sizeof buf) return 0;
     offset += n;
   }
 }
 
-}  // namespace
+void ReadOrThrow(CachedFile& file, std::string& out, std::string_view context) {
+  if (int err = file.Read(out); err != 0) ThrowPathError(context, file.path(), err);
+}
+
+void ReadOrThrow(const std::string& path, std::string& out, std::string_view context) {
+  int err = 0;
+  if (!ReadFile(path, out, &err)) ThrowPathError(context, path, err);
+}
+
+void ThrowPathError(std::string_view context, std::string_view path, int err) {
+  std::string msg(context);
+  msg.append(path);
+  msg.append(": ");
+  msg.append(std::strerror(err));
+  throw std::runtime_error(msg);
+}
 
 bool ReadFile(const std::string& path, std::string& out, int* error) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);

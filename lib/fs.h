@@ -29,6 +29,17 @@ struct Paths {
   static std::string Join(std::string_view base, std::string_view rel);
 };
 
+// The one pread loop: reads `fd` from offset 0 to its end into `out` (whose
+// capacity is kept). Returns 0 or an errno (EINTR retried), `out` empty then.
+// The end is a read of 0 bytes: procfs seq_files return reads shorter than
+// asked before their end (a record that does not fit waits for the next
+// read), so kUntilEof is right for every file. kIsEnd also takes a read
+// shorter than the buffer as the end, saving one syscall per file; only for
+// a file made whole by one call: a sysfs attribute (one show() of at most a
+// page) or a regular file.
+enum class ShortRead { kUntilEof, kIsEnd };
+int PreadAll(int fd, std::string& out, ShortRead rule = ShortRead::kUntilEof);
+
 // Reads a whole file. On failure returns false and sets *error to the errno
 // (ENOENT, EIO, ENODATA, ...), leaving `out` empty.
 bool ReadFile(const std::string& path, std::string& out, int* error = nullptr);
@@ -114,6 +125,16 @@ class CachedFile {
   std::string path_;
   int fd_ = -1;
 };
+
+// Read-or-fail, the way a collector whose source file is missing fails:
+// reads `file` (or `path`) into `out`, or throws (ThrowPathError), e.g.
+// context "couldn't get load: " gives node_exporter's
+// "couldn't get load: /proc/loadavg: No such file or directory".
+void ReadOrThrow(CachedFile& file, std::string& out, std::string_view context);
+void ReadOrThrow(const std::string& path, std::string& out, std::string_view context);
+// Throws std::runtime_error "<context><path>: <strerror(err)>": the one form
+// of a collector's failure on a file or directory it cannot read or list.
+[[noreturn]] void ThrowPathError(std::string_view context, std::string_view path, int err);
 
 // String helpers for parsers.
 std::string_view Trim(std::string_view s);

@@ -148,9 +148,27 @@ def parse(text):
     return fams
 
 
+# node_exporter 1.12's upstream defaults of the filesystem collector's
+# excludes. Debian patches 1.5's mount-point default (adds /mnt, /media, /run),
+# so a live comparison gives both sides these explicitly: what is compared
+# must not depend on the host's mounts.
+FILESYSTEM_MOUNT_POINTS_EXCLUDE = ('^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|'
+                                   'var/lib/containers/storage/.+)($|/)')
+FILESYSTEM_FS_TYPES_EXCLUDE = ('^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|'
+                               'hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|'
+                               'selinuxfs|squashfs|erofs|sysfs|tracefs)$')
+
+
 def collector_flags(collectors, *extra):
-    """Flags enabling exactly `collectors`, followed by `extra`."""
-    return ['--collector.disable-defaults'] + [f'--collector.{c}' for c in collectors] + list(extra)
+    """Flags enabling exactly `collectors`, followed by `extra`. With the
+    filesystem collector, its excludes are explicit unless `extra` sets them."""
+    flags = ['--collector.disable-defaults'] + [f'--collector.{c}' for c in collectors] + list(extra)
+    if 'filesystem' in collectors:
+        for name, value in (('mount-points-exclude', FILESYSTEM_MOUNT_POINTS_EXCLUDE),
+                            ('fs-types-exclude', FILESYSTEM_FS_TYPES_EXCLUDE)):
+            if not any(f.startswith(f'--collector.filesystem.{name}=') for f in extra):
+                flags.append(f'--collector.filesystem.{name}={value}')
+    return flags
 
 
 def scrape_side_by_side(flags, timeout=20):

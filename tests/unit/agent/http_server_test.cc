@@ -49,6 +49,15 @@ class TestServer {
     server_.reset();
   }
   unsigned port() const { return port_; }
+  // Waits (bounded) until the server holds exactly `n` open connections.
+  bool WaitConnections(int n) {
+    auto end = std::chrono::steady_clock::now() + 5s;
+    while (server_->Connections() != n) {
+      if (std::chrono::steady_clock::now() >= end) return false;
+      std::this_thread::sleep_for(5ms);
+    }
+    return true;
+  }
   void Hold() {
     std::lock_guard<std::mutex> lock(mutex_);
     hold_ = true;
@@ -139,14 +148,14 @@ TEST(HttpServer, ConnectionsPastTheCapAreClosedWhenNoneIsIdle) {
     fd = Connect(server.port());
     Send(fd, "GET /metrics HTTP/1.1\r\n");  // a head in progress: not idle
   }
-  std::this_thread::sleep_for(200ms);  // let the server accept them
+  ASSERT_TRUE(server.WaitConnections(3)) << "the server did not accept the first connections";
   int extra = Connect(server.port());
   bool closed = false;
   EXPECT_EQ(ReadUntilClosed(extra, 3s, &closed), "");
   EXPECT_TRUE(closed) << "a connection past the cap stayed open";
   close(extra);
   close(busy[0]);
-  std::this_thread::sleep_for(200ms);
+  ASSERT_TRUE(server.WaitConnections(2)) << "the server did not see a connection close";
   int next = Connect(server.port());
   Send(next, kGet);
   EXPECT_EQ(ReadUntilClosed(next, 3s).rfind("HTTP/1.1 200", 0), 0u);
@@ -159,11 +168,11 @@ TEST(HttpServer, LongestIdleConnectionIsEvictedAtTheCap) {
   o.max_connections = 3;
   TestServer server(o);
   int idle[3];
-  for (int& fd : idle) {
-    fd = Connect(server.port());
-    std::this_thread::sleep_for(50ms);  // accepted in this order
+  for (int i = 0; i < 3; ++i) {
+    idle[i] = Connect(server.port());
+    // Accepted (and so idle since) in this order.
+    ASSERT_TRUE(server.WaitConnections(i + 1)) << "the server did not accept connection " << i;
   }
-  std::this_thread::sleep_for(200ms);
   int extra = Connect(server.port());
   Send(extra, kGet);
   EXPECT_EQ(ReadUntilClosed(extra, 3s).rfind("HTTP/1.1 200", 0), 0u);

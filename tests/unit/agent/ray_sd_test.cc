@@ -1,16 +1,18 @@
 // Ray discovery: parser of Ray's file_sd list, renderer and atomic writer of
 // ours, and the follower on a scratch directory.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include "agent/flags.h"
@@ -191,8 +193,10 @@ TEST(RaySdWrite, UnchangedContentIsNotRewritten) {
   std::string out = dir.path() + "/out.json";
   std::string error;
   ASSERT_EQ(WriteFileIfChanged(out, "one\n", error), WriteResult::kWritten);
+  // An mtime in the past, so that any rewrite would show in it.
+  const timespec past[2] = {{1000000000, 0}, {1000000000, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, out.c_str(), past, 0), 0);
   struct stat before = Stat(out);
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_EQ(WriteFileIfChanged(out, "one\n", error), WriteResult::kUnchanged);
   struct stat same = Stat(out);
   EXPECT_EQ(same.st_ino, before.st_ino);
@@ -324,20 +328,38 @@ class RaySdFollowerTest : public ::testing::Test {
     // Far beyond the test's deadlines: every update below must come from inotify.
     o.poll_interval = std::chrono::seconds(60);
     o.missing_grace = std::chrono::milliseconds(100);
+    o.on_sync = [this](const std::string* content) {
+      std::lock_guard<std::mutex> lock(sync_mutex_);
+      ++syncs_;
+      if (content) ++reads_[*content];
+    };
     follower_ = std::make_unique<RaySdFollower>(std::move(o));
   }
   std::string Output() { return ReadFile(output_).value_or("<absent>"); }
   bool OutputHas(const std::string& s) { return Output().find(s) != std::string::npos; }
+  int Syncs() {
+    std::lock_guard<std::mutex> lock(sync_mutex_);
+    return syncs_;
+  }
+  // Times the follower has synced on Ray's file holding exactly `content`.
+  int Reads(const std::string& content) {
+    std::lock_guard<std::mutex> lock(sync_mutex_);
+    auto it = reads_.find(content);
+    return it == reads_.end() ? 0 : it->second;
+  }
 
   TempDir dir_;
   std::string ray_file_ = dir_.path() + "/prom_metrics_service_discovery.json";
   std::string output_ = dir_.path() + "/node_agent_service_discovery.json";
-  std::unique_ptr<RaySdFollower> follower_;
+  std::mutex sync_mutex_;  // the follower's thread reports its syncs
+  int syncs_ = 0;
+  std::map<std::string, int> reads_;
+  std::unique_ptr<RaySdFollower> follower_;  // last: stopped before the above go
 };
 
 TEST_F(RaySdFollowerTest, FileAppearsLaterAndRenamesUpdate) {
   Start();
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(WaitFor([&] { return Syncs() >= 1; }));  // watching now, the file absent
   EXPECT_FALSE(Exists(output_));
   RayWrite(ray_file_, RayList({"10.0.0.1:41000", "10.0.0.1:44217", "10.0.0.2:41001", "10.0.0.3:41002"}));
   ASSERT_TRUE(WaitFor([&] { return OutputHas("10.0.0.3:9100"); })) << Output();
@@ -357,7 +379,7 @@ TEST_F(RaySdFollowerTest, DirectoryCreatedAfterStart) {
   std::string ray_dir = dir_.path() + "/tmp/ray";
   output_ = ray_dir + "/node_agent_service_discovery.json";
   Start(ray_dir + "/prom_metrics_service_discovery.json");
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(WaitFor([&] { return Syncs() >= 1; }));  // watching a parent now
   fs::create_directories(ray_dir);
   RayWrite(ray_dir + "/prom_metrics_service_discovery.json", RayList({"10.0.0.5:1"}));
   ASSERT_TRUE(WaitFor([&] { return OutputHas("10.0.0.5:9100"); })) << Output();
@@ -407,12 +429,17 @@ TEST_F(RaySdFollowerTest, MalformedKeepsLastOutputAndIsLoggedOnce) {
   std::string good = Output();
   ino_t inode = Stat(output_).st_ino;
 
-  RayWrite(ray_file_, "[{\"labels\": {\"job\": \"ray\"}, \"targets\": [\"10.0");  // half-written
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  RayWrite(ray_file_, "[{\"labels\": {\"job\": \"ray\"}, \"targets\": [\"10.0");  // the same again
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  RayWrite(ray_file_, RayList({"10.0.0.1:1", "not a target"}));
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // Each write waited for until the follower has synced on its content (a
+  // sync triggered by the temp file's creation may still see the old one).
+  const std::string half = "[{\"labels\": {\"job\": \"ray\"}, \"targets\": [\"10.0";
+  RayWrite(ray_file_, half);  // half-written
+  ASSERT_TRUE(WaitFor([&] { return Reads(half) >= 1; }));
+  const int half_reads = Reads(half);
+  RayWrite(ray_file_, half);  // the same again
+  ASSERT_TRUE(WaitFor([&] { return Reads(half) > half_reads; }));
+  const std::string bad_target = RayList({"10.0.0.1:1", "not a target"});
+  RayWrite(ray_file_, bad_target);
+  ASSERT_TRUE(WaitFor([&] { return Reads(bad_target) >= 1; }));
   EXPECT_EQ(Output(), good);
   EXPECT_EQ(Stat(output_).st_ino, inode);
 

@@ -106,5 +106,17 @@ TEST_F(FilterFlagsTest, ResolvedValuesForCollectorsThatCompileThemselves) {
   EXPECT_EQ(v.include, "^/data");
 }
 
+TEST(DeviceFilter, IncludeAndExclude) {
+  DeviceFilter none;
+  EXPECT_FALSE(none.Ignored("eth0"));
+  DeviceFilter ex("x.exclude", "^lo$", "x.include", "");
+  EXPECT_TRUE(ex.Ignored("lo"));
+  EXPECT_FALSE(ex.Ignored("lo0"));
+  DeviceFilter in("x.exclude", "", "x.include", "eth");
+  EXPECT_FALSE(in.Ignored("eth0"));
+  EXPECT_TRUE(in.Ignored("wlan0"));
+  EXPECT_THROW(DeviceFilter("x.exclude", "(", "x.include", ""), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace node_agent

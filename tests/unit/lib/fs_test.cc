@@ -1,3 +1,5 @@
+// File reading: Paths, ReadFile/ReadAttr, CachedFile, DirLister, ListDir and
+// mount checks, on scratch trees and fixtures.
 #include "lib/fs.h"
 
 #include <gtest/gtest.h>
@@ -6,8 +8,6 @@
 
 #include <cerrno>
 
-#include "lib/device_filter.h"
-#include "lib/metrics.h"
 #include "tests/support/test_util.h"
 
 namespace node_agent {
@@ -136,94 +136,6 @@ TEST(ListDir, SortedWithoutDots) {
   EXPECT_EQ(CountDirEntries(dir.path()), 3u);
   EXPECT_EQ(CountDirEntries(dir.path() + "/c"), 1u);
   EXPECT_EQ(CountDirEntries(dir.path() + "/nope"), 0u);
-}
-
-TEST(Parse, FieldsAndNumbers) {
-  auto f = Fields("  cpu0  1 2\t3 \n");
-  ASSERT_EQ(f.size(), 4u);
-  EXPECT_EQ(f[0], "cpu0");
-  EXPECT_EQ(f[3], "3");
-  EXPECT_EQ(Lines("a\nb\n").size(), 2u);
-  EXPECT_EQ(ParseUint("18446744073709551615"), UINT64_MAX);
-  EXPECT_EQ(ParseUint("12x"), std::nullopt);
-  EXPECT_EQ(ParseUint(""), std::nullopt);
-  EXPECT_EQ(ParseUint("0x1f", 16), 31u);
-  EXPECT_EQ(ParseInt("-5"), -5);
-  EXPECT_DOUBLE_EQ(*ParseDouble("1.5e3"), 1500.0);
-  EXPECT_EQ(BaseName("/sys/class/net/eth0"), "eth0");
-}
-
-TEST(Parse, FieldsIntoReusedVector) {
-  std::vector<std::string_view> f{"stale"};
-  Fields(" a\tbb  c ", f);
-  EXPECT_EQ(f, (std::vector<std::string_view>{"a", "bb", "c"}));
-  Fields("   ", f);
-  EXPECT_TRUE(f.empty());
-}
-
-// Plain digit strings take a shortcut; it must agree with the general path.
-TEST(Parse, DoubleDigitsShortcutMatchesGeneralPath) {
-  EXPECT_EQ(ParseDouble("0"), 0.0);
-  EXPECT_EQ(ParseDouble("007"), 7.0);
-  EXPECT_EQ(ParseDouble("999999999999999"), 999999999999999.0);    // 15 digits: shortcut
-  EXPECT_EQ(ParseDouble("9007199254740993"), 9007199254740992.0);  // 16 digits: rounded as from_chars
-  EXPECT_EQ(ParseDouble("18446744073709551616"), 18446744073709551616.0);
-  EXPECT_EQ(ParseDouble("12a"), std::nullopt);
-  EXPECT_EQ(ParseDouble("1 "), std::nullopt);
-  EXPECT_EQ(ParseDouble(""), std::nullopt);
-  EXPECT_EQ(ParseDouble("-3"), -3.0);
-}
-
-TEST(DeviceFilter, IncludeAndExclude) {
-  DeviceFilter none;
-  EXPECT_FALSE(none.Ignored("eth0"));
-  DeviceFilter ex("x.exclude", "^lo$", "x.include", "");
-  EXPECT_TRUE(ex.Ignored("lo"));
-  EXPECT_FALSE(ex.Ignored("lo0"));
-  DeviceFilter in("x.exclude", "", "x.include", "eth");
-  EXPECT_FALSE(in.Ignored("eth0"));
-  EXPECT_TRUE(in.Ignored("wlan0"));
-  EXPECT_THROW(DeviceFilter("x.exclude", "(", "x.include", ""), std::invalid_argument);
-}
-
-TEST(MetricSet, GroupsSamplesByFamily) {
-  MetricSet set;
-  set.Gauge("node_a", "A.", {{"x", "1"}}, 1);
-  set.Counter("node_b_total", "B.", {}, 2);
-  set.Gauge("node_a", "A.", {{"x", "2"}}, 3);
-  ASSERT_EQ(set.families().size(), 2u);
-  EXPECT_EQ(testing::SampleCount(set, "node_a"), 2u);
-  EXPECT_EQ(testing::Value(set, "node_a", {{"x", "2"}}), 3);
-  EXPECT_EQ(testing::Value(set, "node_b_total"), 2);
-  EXPECT_NE(testing::Serialize(set).find("# TYPE node_b_total counter"), std::string::npos);
-  auto taken = set.Take();
-  EXPECT_EQ(taken.size(), 2u);
-  EXPECT_TRUE(set.empty());
-  EXPECT_EQ(set.Find("node_a"), nullptr);
-}
-
-// Enough families to grow the name index several times, added interleaved:
-// every sample still lands in its own family, in first-seen order.
-TEST(MetricSet, ManyFamiliesInterleaved) {
-  MetricSet set;
-  constexpr int kFamilies = 1000;
-  for (int round = 0; round < 3; ++round) {
-    for (int i = 0; i < kFamilies; ++i) {
-      set.Gauge("node_f" + std::to_string(i), "F.", {{"round", std::to_string(round)}}, i);
-    }
-  }
-  ASSERT_EQ(set.families().size(), static_cast<size_t>(kFamilies));
-  for (int i = 0; i < kFamilies; i += 97) {
-    std::string name = "node_f" + std::to_string(i);
-    EXPECT_EQ(set.families()[i].name, name);
-    EXPECT_EQ(testing::SampleCount(set, name), 3u);
-    EXPECT_EQ(testing::Value(set, name, {{"round", "2"}}), i);
-  }
-  EXPECT_EQ(set.Find("node_f1000"), nullptr);
-  set.Take();
-  set.Counter("node_again_total", "A.", {}, 1);
-  EXPECT_EQ(set.families().size(), 1u);
-  EXPECT_EQ(testing::Value(set, "node_again_total"), 1);
 }
 
 }  // namespace
