@@ -1,9 +1,8 @@
 // ethtool statistics names: a GSTRINGS buffer from the driver, then the
 // sanitizing and renaming into metric names.
 // seeds: ethtool/ethtool
-#include <regex>
-
 #include "collectors/ethtool.h"
+#include "lib/regex.h"
 #include "tests/fuzz/fuzz_util.h"
 
 FUZZ_TEST(data) {
@@ -17,6 +16,6 @@ FUZZ_TEST(data) {
     FUZZ_CHECK(name.size() <= kEthGstringLen);
     (void)EthtoolMetricName(SanitizeEthtoolName(name));
   }
-  static const std::regex include(".*");
+  static const Regex include = Regex::ForFlag("collector.ethtool.metrics-include", ".*");
   (void)PlanEthtoolStats(names, include, "eth0");
 }
