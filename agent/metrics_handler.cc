@@ -7,6 +7,7 @@
 #include <atomic>
 
 #include "agent/exposition.h"
+#include "lib/family_pool.h"
 #include "lib/fs.h"
 
 namespace node_agent {
@@ -153,6 +154,7 @@ HttpResponse MetricsHandler::Scrape(std::string_view query, Scraper::Clock::time
     // so NegotiateFormat(accept, false) is always text (promhttp's default too).
     res = HttpResponse{200, kTextContentType, {}, SerializeText(families)};
   }
+  RecycleFamilies(families);
   {
     std::lock_guard<std::mutex> lock(counts_mutex_);
     responses_by_code_[res.status] += 1;

@@ -3,7 +3,11 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <functional>
+#include <mutex>
+
+#include "lib/family_pool.h"
 
 namespace node_agent {
 
@@ -77,6 +81,11 @@ std::string FormatDouble(double v) {
 }
 
 void AppendEscapedHelp(std::string& out, std::string_view s) {
+  // Help texts rarely hold either character: two memchr scans, one append.
+  if (s.empty()) return;
+  if (!std::memchr(s.data(), '\\', s.size()) && !std::memchr(s.data(), '\n', s.size())) {
+    return void(out.append(s));
+  }
   size_t start = 0;
   for (size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
@@ -189,6 +198,62 @@ void AppendComplex(std::string& out, const std::string& name, MetricType type, c
 
 }  // namespace
 
+// ----------------------------------------------------------- family pool --
+
+namespace {
+
+// Bounds on what the pool keeps: a few scrapes' worth of families, and no
+// family text so large that keeping it would hold a big scrape's memory.
+constexpr size_t kPoolFamilies = 2048;
+constexpr size_t kPoolBytes = 1 << 20;
+constexpr size_t kPoolFamilyBytes = 16 << 10;
+
+struct FamilyPool {
+  std::mutex mutex;
+  std::vector<EncodedFamily> families;
+  size_t bytes = 0;
+};
+
+FamilyPool& Pool() {
+  static auto* pool = new FamilyPool;  // never destroyed: used until exit
+  return *pool;
+}
+
+size_t Capacity(const EncodedFamily& f) {
+  return f.name.capacity() + f.help.capacity() + f.samples.capacity();
+}
+
+// A family with no samples, from the pool when it has one.
+EncodedFamily PooledFamily() {
+  FamilyPool& pool = Pool();
+  std::lock_guard<std::mutex> lock(pool.mutex);
+  if (pool.families.empty()) return {};
+  EncodedFamily f = std::move(pool.families.back());
+  pool.families.pop_back();
+  pool.bytes -= Capacity(f);
+  return f;
+}
+
+}  // namespace
+
+void RecycleFamilies(std::vector<EncodedFamily>& families) {
+  FamilyPool& pool = Pool();
+  {
+    std::lock_guard<std::mutex> lock(pool.mutex);
+    for (auto& f : families) {
+      size_t bytes = Capacity(f);
+      if (pool.families.size() >= kPoolFamilies || pool.bytes + bytes > kPoolBytes || bytes > kPoolFamilyBytes) {
+        continue;
+      }
+      f.samples.clear();
+      f.count = 0;
+      pool.bytes += bytes;
+      pool.families.push_back(std::move(f));
+    }
+  }
+  families.clear();
+}
+
 // ------------------------------------------------------------- MetricSet --
 
 size_t MetricSet::Slot(std::string_view name) const {
@@ -217,10 +282,12 @@ EncodedFamily& MetricSet::FamilyFor(MetricType type, std::string_view name, std:
       Rehash(2 * index_.size());
       slot = Slot(name);
     }
-    EncodedFamily& family = families_.emplace_back();
-    family.name = std::string(name);
-    family.help = std::string(help);
+    EncodedFamily& family = families_.emplace_back(PooledFamily());
+    family.name.assign(name);
+    family.help.assign(help);
     family.type = type;
+    family.samples.clear();
+    family.count = 0;
     index_[slot] = static_cast<uint32_t>(families_.size());
   }
   last_ = index_[slot] - 1;

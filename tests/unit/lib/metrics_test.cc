@@ -1,9 +1,12 @@
 // MetricSet: samples grouped by family in first-seen order.
 #include "lib/metrics.h"
 
+#include "lib/family_pool.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "tests/support/test_util.h"
 
@@ -48,6 +51,34 @@ TEST(MetricSet, ManyFamiliesInterleaved) {
   set.Counter("node_again_total", "A.", {}, 1);
   EXPECT_EQ(set.families().size(), 1u);
   EXPECT_EQ(testing::Value(set, "node_again_total"), 1);
+}
+
+// A family drawn from the pool starts empty under its new name, help and
+// type, whatever the recycled one held; a huge family is not kept.
+TEST(MetricSet, RecycledFamiliesStartEmpty) {
+  MetricSet first;
+  first.Counter("node_old_total", "Old help.", {{"device", "sda"}}, 7);
+  first.Gauge("node_huge", "Huge.", {{"v", std::string(64 << 10, 'x')}}, 1);
+  auto families = first.Take();
+  RecycleFamilies(families);
+  EXPECT_TRUE(families.empty());
+
+  MetricSet second;
+  second.Gauge("node_new", "New help.", {{"x", "1"}}, 2);
+  second.Untyped("node_other", "", {}, 3);
+  auto fam = testing::Find(second, "node_new");
+  ASSERT_TRUE(fam.has_value());
+  EXPECT_EQ(fam->help, "New help.");
+  EXPECT_EQ(fam->type, MetricType::Gauge);
+  EXPECT_EQ(testing::SampleCount(second, "node_new"), 1u);
+  EXPECT_EQ(testing::Value(second, "node_new", {{"x", "1"}}), 2);
+  EXPECT_EQ(testing::SampleCount(second, "node_other"), 1u);
+  EXPECT_EQ(testing::Serialize(second),
+            "# HELP node_new New help.\n# TYPE node_new gauge\nnode_new{x=\"1\"} 2\n"
+            "# TYPE node_other untyped\nnode_other 3\n");
+  for (const auto& f : second.families()) {
+    EXPECT_LT(f.samples.capacity(), size_t{64 << 10}) << f.name << " reused the huge family's text";
+  }
 }
 
 }  // namespace
