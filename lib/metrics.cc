@@ -202,10 +202,11 @@ void AppendComplex(std::string& out, const std::string& name, MetricType type, c
 
 namespace {
 
-// Bounds on what the pool keeps: a few scrapes' worth of families, and no
-// family text so large that keeping it would hold a big scrape's memory.
+// Bounds on what the pool keeps: about one default scrape's families (what a
+// scrape at a time needs to allocate nothing), and no family text so large
+// that keeping it would hold a big scrape's memory.
 constexpr size_t kPoolFamilies = 2048;
-constexpr size_t kPoolBytes = 1 << 20;
+constexpr size_t kPoolBytes = 256 << 10;
 constexpr size_t kPoolFamilyBytes = 16 << 10;
 
 struct FamilyPool {
