@@ -9,6 +9,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "lib/cpu_label_order.h"
 #include "lib/device_filter.h"
 
 namespace node_agent {
@@ -129,36 +130,23 @@ class InterruptsCollector : public Collector {
     std::sort(rows.begin(), rows.end(), [](const InterruptRow* a, const InterruptRow* b) {
       return std::tie(a->devices, a->info, a->name) < std::tie(b->devices, b->info, b->name);
     });
-    UpdateCpuOrder(parsed->cpus);
-    for (size_t cpu : cpu_order_) {
+    cpus_.Resize(parsed->cpus);
+    for (size_t cpu : cpus_.order()) {
       for (const InterruptRow* r : rows) {
         double v = r->values[cpu];
         if (!include_zeros_ && v == 0.0) continue;
         out.Counter("node_interrupts_total", "Interrupt details.",
-                    {{"cpu", cpu_names_[cpu]}, {"devices", r->devices}, {"info", r->info}, {"type", r->name}}, v);
+                    {{"cpu", cpus_.name(cpu)}, {"devices", r->devices}, {"info", r->info}, {"type", r->name}}, v);
       }
     }
   }
 
  private:
-  void UpdateCpuOrder(size_t cpus) {
-    if (cpu_names_.size() == cpus) return;
-    cpu_names_.clear();
-    cpu_order_.clear();
-    for (size_t i = 0; i < cpus; ++i) {
-      cpu_names_.push_back(std::to_string(i));
-      cpu_order_.push_back(i);
-    }
-    std::sort(cpu_order_.begin(), cpu_order_.end(),
-              [&](size_t a, size_t b) { return cpu_names_[a] < cpu_names_[b]; });
-  }
-
   CachedFile file_;
   DeviceFilter filter_;
   bool include_zeros_;
   std::string buf_;
-  std::vector<std::string> cpu_names_;
-  std::vector<size_t> cpu_order_;
+  CpuLabelOrder cpus_;
 };
 
 std::unique_ptr<Collector> CreateInterrupts(const Paths& paths) {

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "lib/cpu_label_order.h"
+
 namespace node_agent {
 
 std::optional<Softirqs> ParseSoftirqs(std::string_view content, std::vector<std::string>& skipped) {
@@ -55,36 +57,23 @@ class SoftirqsCollector : public Collector {
     if (!parsed) throw std::runtime_error("couldn't get softirqs: softirqs empty: " + file_.path());
     size_t cpus = 0;
     for (const auto& row : parsed->counts) cpus = std::max(cpus, row.size());
-    UpdateCpuOrder(cpus);
-    for (size_t cpu : cpu_order_) {
+    cpus_.Resize(cpus);
+    for (size_t cpu : cpus_.order()) {
       for (size_t t : type_order_) {
         const auto& row = parsed->counts[t];
         if (cpu >= row.size()) continue;
         out.Counter("node_softirqs_functions_total", "Softirq counts per CPU.",
-                    {{"cpu", cpu_names_[cpu]}, {"type", std::string(kSoftirqTypes[t])}},
+                    {{"cpu", cpus_.name(cpu)}, {"type", kSoftirqTypes[t]}},
                     static_cast<double>(row[cpu]));
       }
     }
   }
 
  private:
-  void UpdateCpuOrder(size_t cpus) {
-    if (cpu_names_.size() == cpus) return;
-    cpu_names_.clear();
-    cpu_order_.clear();
-    for (size_t i = 0; i < cpus; ++i) {
-      cpu_names_.push_back(std::to_string(i));
-      cpu_order_.push_back(i);
-    }
-    std::sort(cpu_order_.begin(), cpu_order_.end(),
-              [&](size_t a, size_t b) { return cpu_names_[a] < cpu_names_[b]; });
-  }
-
   CachedFile file_;
   std::string buf_;
   std::array<size_t, kSoftirqTypes.size()> type_order_{};
-  std::vector<std::string> cpu_names_;
-  std::vector<size_t> cpu_order_;
+  CpuLabelOrder cpus_;
 };
 
 std::unique_ptr<Collector> CreateSoftirqs(const Paths& paths) { return NewSoftirqsCollector(paths); }
