@@ -342,36 +342,27 @@ PerfOptions& Flags() {
 void AddPerfFlags(CLI::App& app) {
   PerfOptions& o = Flags();
   const char* g = "perf collector";
+  // Repeatable, one value each, as kingpin's Strings().
+  auto add_list = [&](const char* name, std::vector<std::string>& into, const char* help) {
+    app.add_option(name, into, help)->group(g)->expected(1)->take_all();
+  };
+  auto add_disable = [&](const char* names, bool& into, const char* help) {
+    app.add_flag(names, into, help)->group(g);
+  };
   app.add_option("--collector.perf.cpus", o.cpus, "List of CPUs from which perf metrics should be collected")
       ->group(g);
-  app.add_option("--collector.perf.tracepoint", o.tracepoints, "perf tracepoint that should be collected")
-      ->group(g)
-      ->expected(1)
-      ->take_all();  // repeatable, one value each, as kingpin's Strings()
-  app.add_flag("--collector.perf.disable-hardware-profilers,!--no-collector.perf.disable-hardware-profilers",
-               o.disable_hardware, "disable perf hardware profilers")
-      ->group(g);
-  app.add_option("--collector.perf.hardware-profilers", o.hardware_profilers,
-                 "perf hardware profilers that should be collected")
-      ->group(g)
-      ->expected(1)
-      ->take_all();  // repeatable, one value each, as kingpin's Strings()
-  app.add_flag("--collector.perf.disable-software-profilers,!--no-collector.perf.disable-software-profilers",
-               o.disable_software, "disable perf software profilers")
-      ->group(g);
-  app.add_option("--collector.perf.software-profilers", o.software_profilers,
-                 "perf software profilers that should be collected")
-      ->group(g)
-      ->expected(1)
-      ->take_all();  // repeatable, one value each, as kingpin's Strings()
-  app.add_flag("--collector.perf.disable-cache-profilers,!--no-collector.perf.disable-cache-profilers",
-               o.disable_cache, "disable perf cache profilers")
-      ->group(g);
-  app.add_option("--collector.perf.cache-profilers", o.cache_profilers,
-                 "perf cache profilers that should be collected")
-      ->group(g)
-      ->expected(1)
-      ->take_all();  // repeatable, one value each, as kingpin's Strings()
+  add_list("--collector.perf.tracepoint", o.tracepoints, "perf tracepoint that should be collected");
+  add_disable("--collector.perf.disable-hardware-profilers,!--no-collector.perf.disable-hardware-profilers",
+              o.disable_hardware, "disable perf hardware profilers");
+  add_list("--collector.perf.hardware-profilers", o.hardware_profilers,
+           "perf hardware profilers that should be collected");
+  add_disable("--collector.perf.disable-software-profilers,!--no-collector.perf.disable-software-profilers",
+              o.disable_software, "disable perf software profilers");
+  add_list("--collector.perf.software-profilers", o.software_profilers,
+           "perf software profilers that should be collected");
+  add_disable("--collector.perf.disable-cache-profilers,!--no-collector.perf.disable-cache-profilers",
+              o.disable_cache, "disable perf cache profilers");
+  add_list("--collector.perf.cache-profilers", o.cache_profilers, "perf cache profilers that should be collected");
 }
 
 std::unique_ptr<Collector> CreatePerf(const Paths& paths) { return NewPerfCollector(paths, Flags()); }
