@@ -160,6 +160,14 @@ int main(int argc, char** argv) {
   // the io thread, workers and collector runners rarely allocate at once, and
   // glibc's per-thread cache serves most allocations without the lock.
   if (getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 1);
+  // Each scrape frees its response (tens of KiB) at the top of the heap; at
+  // glibc's default 128 KiB trim threshold the heap shrank and the next scrape
+  // faulted the same pages in again. Freed memory beyond a few MiB is still
+  // returned after a large scrape (MetricsHandler's malloc_trim). Fixing the
+  // trim threshold also fixes the mmap threshold: raised too, so a large
+  // host's response is not an mmap and munmap per scrape.
+  if (getenv("MALLOC_TRIM_THRESHOLD_") == nullptr) mallopt(M_TRIM_THRESHOLD, 4 << 20);
+  if (getenv("MALLOC_MMAP_THRESHOLD_") == nullptr) mallopt(M_MMAP_THRESHOLD, 4 << 20);
   Config config;
   if (int rc = ParseFlags(argc, argv, config); rc >= 0) return rc;
   log::SetLevel(config.log_level);

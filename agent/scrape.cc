@@ -80,9 +80,11 @@ bool RunCollector(const std::string& name, Collector& collector, MetricSet& out)
   return false;
 }
 
-// Records a task's outcome; the last one wakes the scraping thread.
+// Records a task's outcome; the last one wakes the scraping thread, after
+// unlocking, so that it does not wake only to wait for the mutex (a futex
+// wait and wake more per scrape). The caller's reference keeps `job` alive.
 void Finish(Job& job, Job::Task& task, bool success, Clock::time_point end) {
-  std::lock_guard<std::mutex> lock(job.mutex);
+  std::unique_lock<std::mutex> lock(job.mutex);
   if (task.state == Job::State::kAbandoned) {
     // Returned after its scrape's deadline: the result is dropped and the
     // collector is usable again.
@@ -94,7 +96,10 @@ void Finish(Job& job, Job::Task& task, bool success, Clock::time_point end) {
     task.success = success;
     task.seconds = Seconds(end - task.start);
   }
-  if (++job.finished == job.tasks.size()) job.all_finished.notify_one();
+  if (++job.finished == job.tasks.size()) {
+    lock.unlock();
+    job.all_finished.notify_one();
+  }
 }
 
 // Runs `job`'s tasks until its queue is empty. Returns true when it counted

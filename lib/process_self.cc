@@ -1,9 +1,12 @@
 #include "lib/process_self.h"
 
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <stdexcept>
+
+#include "lib/fs.h"
 
 namespace node_agent {
 
@@ -35,6 +38,7 @@ class ProcessSelfCollector : public Collector {
   explicit ProcessSelfCollector(std::string proc_root)
       : stat_(Paths::Join(proc_root, "self/stat")),
         fd_dir_(Paths::Join(proc_root, "self/fd")),
+        fd_dir_on_procfs_(IsProcfsMount(fd_dir_)),
         ticks_per_second_(static_cast<double>(sysconf(_SC_CLK_TCK))),
         page_size_(static_cast<double>(sysconf(_SC_PAGESIZE))) {
     // Boot time does not change while we run: read it once.
@@ -60,9 +64,7 @@ class ProcessSelfCollector : public Collector {
               static_cast<double>(s->vsize_bytes));
     out.Gauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds.", {},
               boot_time_ + static_cast<double>(s->start_time_ticks) / ticks_per_second_);
-    // The listing's own descriptor is open while it counts, as in client_golang.
-    out.Gauge("process_open_fds", "Number of open file descriptors.", {},
-              static_cast<double>(CountDirEntries(fd_dir_)));
+    out.Gauge("process_open_fds", "Number of open file descriptors.", {}, static_cast<double>(OpenFds()));
     rlimit lim{};
     if (getrlimit(RLIMIT_NOFILE, &lim) == 0) {
       out.Gauge("process_max_fds", "Maximum number of open file descriptors.", {},
@@ -75,8 +77,22 @@ class ProcessSelfCollector : public Collector {
   }
 
  private:
+  // The listing's own descriptor is open while it counts, as in client_golang.
+  // Linux 6.2+ gives the count as the size of procfs' fd directory: one stat
+  // instead of a listing that looks up every descriptor the agent keeps open;
+  // plus one for the descriptor the listing would have held. Older kernels
+  // (and a directory not on procfs) give no count there: list it.
+  size_t OpenFds() const {
+    struct stat st {};
+    if (fd_dir_on_procfs_ && stat(fd_dir_.c_str(), &st) == 0 && st.st_size > 0) {
+      return static_cast<size_t>(st.st_size) + 1;
+    }
+    return CountDirEntries(fd_dir_);
+  }
+
   CachedFile stat_;
   std::string fd_dir_;
+  bool fd_dir_on_procfs_;
   std::string buf_;
   double ticks_per_second_;
   double page_size_;

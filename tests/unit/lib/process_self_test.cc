@@ -2,7 +2,11 @@
 // live values.
 #include "lib/process_self.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "lib/fs.h"
 
 #include "tests/support/test_util.h"
 
@@ -32,6 +36,25 @@ TEST(ProcessSelf, LiveValuesAreSane) {
   EXPECT_GT(testing::Value(set, "process_open_fds"), 2);
   EXPECT_GT(testing::Value(set, "process_start_time_seconds"), 1.5e9);
   EXPECT_GT(testing::Value(set, "process_max_fds"), 0);
+}
+
+// Whether the count comes from the fd directory's size (Linux 6.2+) or from a
+// listing, it is the number a listing sees, the listing's own descriptor
+// included (client_golang's value), and follows descriptors opened.
+TEST(ProcessSelf, OpenFdsIsWhatAListingCounts) {
+  auto c = NewProcessSelfCollector();
+  auto open_fds = [&] {
+    MetricSet set;
+    c->Collect(set);
+    return testing::Value(set, "process_open_fds");
+  };
+  double before = open_fds();
+  EXPECT_EQ(before, static_cast<double>(CountDirEntries("/proc/self/fd")));
+  int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  EXPECT_EQ(open_fds(), before + 1);
+  close(fd);
+  EXPECT_EQ(open_fds(), before);
 }
 
 }  // namespace
