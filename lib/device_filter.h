@@ -55,12 +55,14 @@ struct FilterFlagNames {
 };
 
 // The values parsed for one pair.
+// Every member has an initializer, so designated initializers may name only
+// the flags a caller has (-Wmissing-field-initializers).
 struct FilterFlagValues {
-  std::string exclude;  // starts as node_exporter's default
+  std::string exclude = {};  // starts as node_exporter's default
   bool exclude_given = false;
-  std::string include;
-  std::string old_exclude;
-  std::string old_include;
+  std::string include = {};
+  std::string old_exclude = {};
+  std::string old_include = {};
 };
 
 // Declares the pair's flags (aliases hidden) on `app`, writing into `values`,
