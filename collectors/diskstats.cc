@@ -212,7 +212,6 @@ struct DiskStatic {
   Labels info_labels;
   std::optional<Labels> filesystem_labels;
   std::optional<Labels> device_mapper_labels;
-  std::vector<std::string> backing_devices;
   std::vector<std::pair<const AtaDesc*, double>> ata;
 };
 
@@ -257,11 +256,6 @@ class DiskstatsCollector : public Collector {
       if (s.device_mapper_labels) {
         out.Gauge("node_disk_device_mapper_info", "Info about disk device mapper.",
                   *s.device_mapper_labels, 1);
-        for (const std::string& backing : s.backing_devices) {
-          out.Gauge("node_disk_device_mapper_backing_device_info",
-                    "Info about the underlying block devices of a device mapper device.",
-                    {{"backing_device", backing}, {"device", d.name}}, 1);
-        }
       }
       for (const auto& [desc, value] : s.ata) {
         out.Gauge(desc->name, desc->help, {{"device", d.name}}, value);
@@ -337,8 +331,6 @@ class DiskstatsCollector : public Collector {
                                       {"name", name},
                                       {"uuid", Get(info, "DM_UUID")},
                                       {"vg_name", Get(info, "DM_VG_NAME")}};
-      // ListDir sorts; a missing slaves directory yields none.
-      s.backing_devices = ListDir(paths_.Sys("block/" + d.name + "/slaves"));
     }
 
     if (!Get(info, "ID_ATA").empty()) {

@@ -201,9 +201,9 @@ TEST(DiskstatsCollector, FilesystemAndDeviceMapperInfo) {
              {"uuid", "LVM-k2Lw0pQ8xY1zA3bC4dE5fG6hI7jK8lM9nO0pQ1rS2tU3vW4xY5zA6bC7dE8fG9h"},
              {"vg_name", "scratch"}}),
       1);
-  EXPECT_EQ(Value(set, "node_disk_device_mapper_backing_device_info",
-                  {{"backing_device", "nvme1n1"}, {"device", "dm-0"}}),
-            1);
+  // node_disk_device_mapper_backing_device_info exists only in an unmerged
+  // node_exporter pull request (#3676), not in 1.12: not exported.
+  EXPECT_EQ(set.Find("node_disk_device_mapper_backing_device_info"), nullptr);
   EXPECT_EQ(set.Find("node_disk_ata_write_cache"), nullptr);
 }
 
