@@ -188,8 +188,11 @@ bool ParseHttpResponse(std::string_view raw, HttpResponse& out, std::string& err
     error = "malformed status line";
     return false;
   }
-  auto [p, ec] = std::from_chars(status_line.data() + 9, status_line.data() + 12, out.status);
-  if (ec != std::errc() || p != status_line.data() + 12) {
+  // Three digits, as net/http requires ("-44" parses as a number too).
+  std::string_view code = status_line.substr(9, 3);
+  auto [p, ec] = std::from_chars(code.data(), code.data() + code.size(), out.status);
+  if (!std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+      ec != std::errc() || p != code.data() + code.size()) {
     error = "malformed status code";
     return false;
   }

@@ -186,6 +186,9 @@ TEST(HttpParse, Responses) {
   EXPECT_FALSE(ParseHttpResponse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab", r, error));
   EXPECT_FALSE(ParseHttpResponse("SSH-2.0\r\n\r\n", r, error));
   EXPECT_FALSE(ParseHttpResponse("HTTP/1.1 200 OK\r\n", r, error));
+  // The status code is three digits (a fuzzer's "-44" parsed as a number).
+  EXPECT_FALSE(ParseHttpResponse("HTTP/1.1 -44 x\r\n\r\n", r, error));
+  EXPECT_FALSE(ParseHttpResponse("HTTP/1.1 2 0 x\r\n\r\n", r, error));
 }
 
 void ExpectProcesses(const MetricSet& set) {
