@@ -54,9 +54,8 @@ struct FilterFlagNames {
   bool exclusive = true;
 };
 
-// The values parsed for one pair.
-// Every member has an initializer, so designated initializers may name only
-// the flags a caller has (-Wmissing-field-initializers).
+// The values parsed for one pair. Every member has an initializer, so a
+// designated initializer may name only the flags its caller has.
 struct FilterFlagValues {
   std::string exclude = {};  // starts as node_exporter's default
   bool exclude_given = false;
