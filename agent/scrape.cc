@@ -175,10 +175,13 @@ void RunnerLoop(std::shared_ptr<Pool> pool) {
 }
 
 // Has one more runner take from `job`'s queue: an idle one, else a new thread.
+// An idle runner is woken after the mutex is released, so that it does not
+// wake only to block on it (a futex wait and wake more per scrape).
 void AddRunner(const std::shared_ptr<Pool>& pool, std::shared_ptr<Job> job) {
-  std::lock_guard<std::mutex> lock(pool->mutex);
+  std::unique_lock<std::mutex> lock(pool->mutex);
   pool->work.push_back(std::move(job));
   if (pool->idle + pool->finishing >= pool->work.size()) {
+    lock.unlock();
     pool->work_ready.notify_one();
     return;
   }
