@@ -45,9 +45,9 @@ namespace {
 class ConntrackCollector : public Collector {
  public:
   explicit ConntrackCollector(const Paths& paths)
-      : count_(paths.Proc("sys/net/netfilter/nf_conntrack_count")),
-        max_(paths.Proc("sys/net/netfilter/nf_conntrack_max")),
-        stat_(paths.Proc("net/stat/nf_conntrack")) {}
+      : count_(paths.Proc("sys/net/netfilter/nf_conntrack_count"), ShortRead::kIsEnd),
+        max_(paths.Proc("sys/net/netfilter/nf_conntrack_max"), ShortRead::kIsEnd),
+        stat_(paths.Proc("net/stat/nf_conntrack"), ShortRead::kShortRecords) {}
 
   void Collect(MetricSet& out) override {
     out.Gauge("node_nf_conntrack_entries", "Number of currently allocated flow entries for connection tracking.",

@@ -291,9 +291,9 @@ class CpuCollector : public Collector {
   CpuCollector(const Paths& paths, const CpuOptions& options)
       : paths_(paths),
         opts_(options),
-        stat_file_(paths.Proc("stat")),
+        stat_file_(paths.Proc("stat"), ShortRead::kIsEnd),
         cpuinfo_file_(paths.Proc("cpuinfo")),
-        online_list_file_(paths.Sys("devices/system/cpu/online")) {
+        online_list_file_(paths.Sys("devices/system/cpu/online"), ShortRead::kIsEnd) {
     if (!opts_.flags_include.empty() || !opts_.bugs_include.empty()) {
       if (!opts_.info) {
         log::Info("--collector.cpu.info has been set to `true` because you set the following "
@@ -380,8 +380,8 @@ class CpuCollector : public Collector {
       c.core = ReadUint(dir + "/topology/core_id");
       c.has_throttle = IsDir(dir + "/thermal_throttle");
       if (c.has_throttle) {
-        c.core_throttle = CachedFile(dir + "/thermal_throttle/core_throttle_count");
-        c.package_throttle = CachedFile(dir + "/thermal_throttle/package_throttle_count");
+        c.core_throttle = CachedFile(dir + "/thermal_throttle/core_throttle_count", ShortRead::kIsEnd);
+        c.package_throttle = CachedFile(dir + "/thermal_throttle/package_throttle_count", ShortRead::kIsEnd);
       }
       std::string online;
       int err = 0;

@@ -66,7 +66,7 @@ struct HotAttr {
   bool present = false;
 
   void Open(std::string path, std::string& buf) {
-    file = CachedFile(std::move(path));
+    file = CachedFile(std::move(path), ShortRead::kIsEnd);
     present = !Absent(file.Read(buf));
   }
   std::optional<uint64_t> ReadUint(std::string& buf) {
@@ -113,7 +113,7 @@ std::optional<uint64_t> ReadStaticUint(const std::string& path) {
 class CpufreqCollector : public Collector {
  public:
   explicit CpufreqCollector(const Paths& paths)
-      : paths_(paths), offline_file_(paths.Sys("devices/system/cpu/offline")) {}
+      : paths_(paths), offline_file_(paths.Sys("devices/system/cpu/offline"), ShortRead::kIsEnd) {}
 
   void Collect(MetricSet& out) override {
     Refresh();

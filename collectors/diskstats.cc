@@ -218,7 +218,7 @@ struct DiskStatic {
 class DiskstatsCollector : public Collector {
  public:
   DiskstatsCollector(const Paths& paths, DeviceFilter filter)
-      : paths_(paths), filter_(std::move(filter)), file_(paths.Proc("diskstats")) {
+      : paths_(paths), filter_(std::move(filter)), file_(paths.Proc("diskstats"), ShortRead::kShortRecords) {
     if (!IsDir(paths_.udev_data)) {
       log::Error("Failed to open directory, disabling udev device properties",
                  {{"path", paths_.udev_data}});

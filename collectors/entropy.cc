@@ -17,7 +17,7 @@ namespace {
 class EntropyCollector : public Collector {
  public:
   explicit EntropyCollector(const Paths& paths)
-      : avail_(paths.Proc("sys/kernel/random/entropy_avail")),
+      : avail_(paths.Proc("sys/kernel/random/entropy_avail"), ShortRead::kIsEnd),
         poolsize_path_(paths.Proc("sys/kernel/random/poolsize")) {
     // The pool size is fixed by the kernel build (4096 bits, 256 since 5.18):
     // read it once.

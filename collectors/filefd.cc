@@ -31,7 +31,7 @@ namespace {
 
 class FilefdCollector : public Collector {
  public:
-  explicit FilefdCollector(const Paths& paths) : file_(paths.Proc("sys/fs/file-nr")) {}
+  explicit FilefdCollector(const Paths& paths) : file_(paths.Proc("sys/fs/file-nr"), ShortRead::kIsEnd) {}
 
   void Collect(MetricSet& out) override {
     ReadOrThrow(file_, buf_, "couldn't get file-nr: ");

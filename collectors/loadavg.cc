@@ -25,7 +25,7 @@ namespace {
 
 class LoadavgCollector : public Collector {
  public:
-  explicit LoadavgCollector(const Paths& paths) : file_(paths.Proc("loadavg")) {}
+  explicit LoadavgCollector(const Paths& paths) : file_(paths.Proc("loadavg"), ShortRead::kIsEnd) {}
 
   void Collect(MetricSet& out) override {
     ReadOrThrow(file_, buf_, "couldn't get load: ");

@@ -83,7 +83,7 @@ const std::unordered_map<std::string_view, const MeminfoField*>& FieldIndex() {
 
 class MeminfoCollector : public Collector {
  public:
-  explicit MeminfoCollector(const Paths& paths) : file_(paths.Proc("meminfo")) {
+  explicit MeminfoCollector(const Paths& paths) : file_(paths.Proc("meminfo"), ShortRead::kIsEnd) {
     // HELP texts are built once: one per field, reused every scrape.
     for (const auto& f : kFields) {
       names_.emplace(f.metric, fmt::format("node_memory_{}", f.metric));

@@ -348,7 +348,7 @@ class NetdevCollector : public Collector {
       : paths_(paths),
         options_(std::move(options)),
         filter_(std::move(filter)),
-        net_dev_(paths.Proc("net/dev")) {
+        net_dev_(paths.Proc("net/dev"), ShortRead::kShortRecords) {
     using S = NetdevOptions::Source;
     use_netlink_ = options_.source == S::kNetlink ||
                    (options_.source == S::kAuto && options_.netlink && IsProcfsMount(paths.procfs));

@@ -189,7 +189,7 @@ class NetstatCollector : public Collector {
   // name position seen last time (the layout is the kernel's and does not
   // change, so this finds every field without hashing).
   struct File {
-    explicit File(std::string path) : file(std::move(path)) {}
+    explicit File(std::string path) : file(std::move(path), ShortRead::kIsEnd) {}
     CachedFile file;
     std::string buf;
     std::vector<Field*> slots;

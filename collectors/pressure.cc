@@ -57,7 +57,7 @@ class PressureCollector : public Collector {
   explicit PressureCollector(const Paths& paths) {
     for (auto [r, name] : {std::pair{Resource::kCpu, "cpu"}, {Resource::kIo, "io"},
                            {Resource::kMemory, "memory"}, {Resource::kIrq, "irq"}}) {
-      files_.push_back({r, name, CachedFile(paths.Proc(std::string("pressure/") + name))});
+      files_.push_back({r, name, CachedFile(paths.Proc(std::string("pressure/") + name), ShortRead::kIsEnd)});
     }
   }
 

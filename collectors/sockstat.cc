@@ -73,8 +73,8 @@ namespace {
 class SockstatCollector : public Collector {
  public:
   SockstatCollector(const Paths& paths, long page_size)
-      : sockstat_(paths.Proc("net/sockstat")),
-        sockstat6_(paths.Proc("net/sockstat6")),
+      : sockstat_(paths.Proc("net/sockstat"), ShortRead::kIsEnd),
+        sockstat6_(paths.Proc("net/sockstat6"), ShortRead::kIsEnd),
         page_size_(page_size > 0 ? page_size : sysconf(_SC_PAGESIZE)) {}
 
   void Collect(MetricSet& out) override {

@@ -59,7 +59,7 @@ namespace {
 
 class SoftnetCollector : public Collector {
  public:
-  explicit SoftnetCollector(const Paths& paths) : file_(paths.Proc("net/softnet_stat")) {}
+  explicit SoftnetCollector(const Paths& paths) : file_(paths.Proc("net/softnet_stat"), ShortRead::kShortRecords) {}
 
   void Collect(MetricSet& out) override {
     if (int err = file_.Read(buf_); err != 0) {

@@ -202,10 +202,10 @@ class ThermalZoneCollector : public Collector {
         } else {
           rescan_ = true;  // node_exporter retries every scrape; so do we
         }
-        z.mode = CachedFile(dir + "/mode");
-        z.policy = CachedFile(dir + "/policy");
-        z.temp = CachedFile(dir + "/temp");
-        z.passive = CachedFile(dir + "/passive");
+        z.mode = CachedFile(dir + "/mode", ShortRead::kIsEnd);
+        z.policy = CachedFile(dir + "/policy", ShortRead::kIsEnd);
+        z.temp = CachedFile(dir + "/temp", ShortRead::kIsEnd);
+        z.passive = CachedFile(dir + "/passive", ShortRead::kIsEnd);
         zones_.push_back(std::move(z));
       } else if (auto dev_name = MatchNumberedEntry(entry, "cooling_device")) {
         std::string dir = EntryDir(class_dir + "/" + entry);
@@ -217,8 +217,8 @@ class ThermalZoneCollector : public Collector {
         } else {
           rescan_ = true;  // node_exporter retries every scrape; so do we
         }
-        d.max_state = CachedFile(dir + "/max_state");
-        d.cur_state = CachedFile(dir + "/cur_state");
+        d.max_state = CachedFile(dir + "/max_state", ShortRead::kIsEnd);
+        d.cur_state = CachedFile(dir + "/cur_state", ShortRead::kIsEnd);
         devices_.push_back(std::move(d));
       }
     }

@@ -27,6 +27,11 @@ std::string Paths::Join(std::string_view base, std::string_view rel) {
   return out;
 }
 
+// kShortRecords: the smallest buffer a seq_file fills per read, and the
+// longest record of the files it is used for.
+constexpr ssize_t kPage = 4096;
+constexpr ssize_t kMaxRecord = 1024;
+
 // Through a stack buffer: growing `out` with resize() would zero-fill it
 // before every read, which cost more than the reads' copies. Two pages, so
 // that a sysfs attribute (at most one) fills less than the buffer.
@@ -45,6 +50,7 @@ int PreadAll(int fd, std::string& out, ShortRead rule) {
     if (n == 0) return 0;
     out.append(buf, static_cast<size_t>(n));
     if (rule == ShortRead::kIsEnd && static_cast<size_t>(n) < sizeof buf) return 0;
+    if (rule == ShortRead::kShortRecords && n < kPage - kMaxRecord) return 0;
     offset += n;
   }
 }
@@ -214,7 +220,7 @@ std::string_view BaseName(std::string_view path) {
 }
 
 CachedFile::CachedFile(CachedFile&& other) noexcept
-    : path_(std::move(other.path_)), fd_(other.fd_) {
+    : path_(std::move(other.path_)), rule_(other.rule_), fd_(other.fd_) {
   other.fd_ = -1;
 }
 
@@ -222,6 +228,7 @@ CachedFile& CachedFile::operator=(CachedFile&& other) noexcept {
   if (this != &other) {
     Close();
     path_ = std::move(other.path_);
+    rule_ = other.rule_;
     fd_ = other.fd_;
     other.fd_ = -1;
   }
@@ -243,7 +250,7 @@ int CachedFile::Read(std::string& out) {
       return errno;
     }
   }
-  int err = PreadAll(fd_, out);
+  int err = PreadAll(fd_, out, rule_);
   if (err != 0) Close();
   return err;
 }

@@ -31,13 +31,23 @@ struct Paths {
 
 // The one pread loop: reads `fd` from offset 0 to its end into `out` (whose
 // capacity is kept). Returns 0 or an errno (EINTR retried), `out` empty then.
-// The end is a read of 0 bytes: procfs seq_files return reads shorter than
-// asked before their end (a record that does not fit waits for the next
-// read), so kUntilEof is right for every file. kIsEnd also takes a read
-// shorter than the buffer as the end, saving one syscall per file; only for
-// a file made whole by one call: a sysfs attribute (one show() of at most a
-// page) or a regular file.
-enum class ShortRead { kUntilEof, kIsEnd };
+// How the loop knows the end, `rule`:
+//  - kUntilEof: a read of 0 bytes, right for every file. That last read is
+//    not free on procfs: a seq_file walks its records again up to the
+//    position (/proc/net/udp the whole socket hash table).
+//  - kIsEnd: also a read shorter than the buffer, for a file the kernel
+//    makes whole in one call: a sysfs attribute (one show() of at most a
+//    page), a /proc/sys sysctl, a single-record procfs file (single_open:
+//    stat, meminfo, loadavg, pressure/*, PID/stat, net/netstat, net/snmp,
+//    net/snmp6, net/sockstat, net/sockstat6) or a regular file.
+//  - kShortRecords: also a read more than 1 KiB short of a 4 KiB page, for a
+//    procfs seq_file of many records each under 1 KiB (vmstat, diskstats,
+//    net/udp, net/softnet_stat): the kernel fills a read from a buffer of at
+//    least a page and stops early only where the next record does not fit
+//    or at the end.
+// A read of a regular file (a fixture tree) is short only at its end, so
+// every rule is right there too.
+enum class ShortRead { kUntilEof, kIsEnd, kShortRecords };
 int PreadAll(int fd, std::string& out, ShortRead rule = ShortRead::kUntilEof);
 
 // Reads a whole file. On failure returns false and sets *error to the errno
@@ -106,7 +116,8 @@ std::string_view BaseName(std::string_view path);
 class CachedFile {
  public:
   CachedFile() = default;
-  explicit CachedFile(std::string path) : path_(std::move(path)) {}
+  explicit CachedFile(std::string path, ShortRead rule = ShortRead::kUntilEof)
+      : path_(std::move(path)), rule_(rule) {}
   CachedFile(CachedFile&& other) noexcept;
   CachedFile& operator=(CachedFile&& other) noexcept;
   CachedFile(const CachedFile&) = delete;
@@ -123,6 +134,7 @@ class CachedFile {
  private:
   void Close();
   std::string path_;
+  ShortRead rule_ = ShortRead::kUntilEof;
   int fd_ = -1;
 };
 

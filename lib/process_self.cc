@@ -36,7 +36,7 @@ namespace {
 class ProcessSelfCollector : public Collector {
  public:
   explicit ProcessSelfCollector(std::string proc_root)
-      : stat_(Paths::Join(proc_root, "self/stat")),
+      : stat_(Paths::Join(proc_root, "self/stat"), ShortRead::kIsEnd),
         fd_dir_(Paths::Join(proc_root, "self/fd")),
         fd_dir_on_procfs_(IsProcfsMount(fd_dir_)),
         ticks_per_second_(static_cast<double>(sysconf(_SC_CLK_TCK))),

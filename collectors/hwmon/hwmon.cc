@@ -467,7 +467,7 @@ class HwmonCollector : public Collector {
           if (prop == "label") continue;
           prop_names.push_back(prop);
           std::vector<CachedFile> cached;
-          for (auto& p : paths) cached.emplace_back(std::move(p));
+          for (auto& p : paths) cached.emplace_back(std::move(p), ShortRead::kIsEnd);
           sensor.files.push_back(std::move(cached));
         }
         sensor.buffers.resize(sensor.files.size());

@@ -2,11 +2,15 @@
 // mount checks, on scratch trees and fixtures.
 #include "lib/fs.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 
 #include "tests/support/test_util.h"
 
@@ -124,6 +128,50 @@ TEST(CachedFile, RereadsChangedContentAndRecoversFromRemoval) {
   dir.Write("missing", "back\n");
   EXPECT_EQ(missing.Read(out), 0);
   EXPECT_EQ(out, "back\n");
+}
+
+// Every rule reads a regular file (a fixture tree's) to its end, whatever
+// the size of its reads.
+TEST(CachedFile, EveryShortReadRuleReadsARegularFileWhole) {
+  TempDir dir;
+  std::string big;
+  for (int i = 0; big.size() < 20000; ++i) big += "line " + std::to_string(i) + "\n";
+  dir.Write("big", big);
+  for (ShortRead rule : {ShortRead::kUntilEof, ShortRead::kIsEnd, ShortRead::kShortRecords}) {
+    CachedFile file(dir.path() + "/big", rule);
+    std::string out;
+    ASSERT_EQ(file.Read(out), 0);
+    EXPECT_EQ(out, big) << static_cast<int>(rule);
+  }
+}
+
+// kShortRecords on a seq_file of several pages: /proc/net/udp with 100 more
+// sockets (a 128-byte line each) is read to its end, every socket in it.
+TEST(CachedFile, ShortRecordsReadsAMultiPageSeqFileWhole) {
+  if (!IsProcfsMount("/proc/self/net")) GTEST_SKIP() << "/proc is not procfs here";
+  std::vector<int> fds;
+  std::vector<std::string> ports;
+  for (int i = 0; i < 100; ++i) {
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    socklen_t len = sizeof addr;
+    ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+    char port[16];
+    std::snprintf(port, sizeof port, "0100007F:%04X ", ntohs(addr.sin_port));
+    ports.push_back(port);
+    fds.push_back(fd);
+  }
+  CachedFile file("/proc/self/net/udp", ShortRead::kShortRecords);
+  std::string out;
+  ASSERT_EQ(file.Read(out), 0);
+  for (int fd : fds) close(fd);
+  EXPECT_GT(out.size(), 100u * 128u);
+  EXPECT_EQ(out.back(), '\n');
+  for (const auto& port : ports) EXPECT_NE(out.find(port), std::string::npos) << port;
 }
 
 TEST(ListDir, SortedWithoutDots) {
