@@ -4,7 +4,9 @@
 #include <fmt/format.h>
 #include <linux/neighbour.h>
 #include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
@@ -108,6 +110,11 @@ class ArpCollector : public Collector {
         netlink_(options.netlink),
         filter_("collector.arp.device-exclude", options.device_exclude, "collector.arp.device-include",
                 options.device_include) {}
+  ArpCollector(const ArpCollector&) = delete;
+  ArpCollector& operator=(const ArpCollector&) = delete;
+  ~ArpCollector() override {
+    if (name_socket_ >= 0) ::close(name_socket_);
+  }
 
   void Collect(MetricSet& out) override {
     auto entries = netlink_ ? FromNetlink() : FromProc();
@@ -139,13 +146,27 @@ class ArpCollector : public Collector {
     for (const auto& [index, count] : *by_index) {
       char name[IF_NAMESIZE];
       // A link removed since the dump has no entries any more.
-      if (index <= 0 || ::if_indextoname(static_cast<unsigned>(index), name) == nullptr) continue;
+      if (index <= 0 || !IndexToName(index, name)) continue;
       entries[name] += count;
     }
     return entries;
   }
 
+  // if_indextoname(3) opens and closes a socket on every call; this keeps
+  // one open for every scrape's SIOCGIFNAME.
+  bool IndexToName(int index, char (&name)[IF_NAMESIZE]) {
+    if (name_socket_ < 0) name_socket_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (name_socket_ < 0) return ::if_indextoname(static_cast<unsigned>(index), name) != nullptr;
+    ifreq request{};
+    request.ifr_ifindex = index;
+    if (::ioctl(name_socket_, SIOCGIFNAME, &request) != 0) return false;
+    std::memcpy(name, request.ifr_name, IF_NAMESIZE);
+    name[IF_NAMESIZE - 1] = '\0';
+    return true;
+  }
+
   CachedFile file_;
+  int name_socket_ = -1;
   bool netlink_;
   DeviceFilter filter_;
   RtnlNeighDumper dumper_;
