@@ -14,7 +14,8 @@ namespace {
 
 class KernelHungCollector : public Collector {
  public:
-  explicit KernelHungCollector(const Paths& paths) : file_(paths.Proc("sys/kernel/hung_task_detect_count"), ShortRead::kIsEnd) {}
+  explicit KernelHungCollector(const Paths& paths)
+      : file_(paths.Proc("sys/kernel/hung_task_detect_count"), ShortRead::kIsEnd) {}
 
   void Collect(MetricSet& out) override {
     if (int err = file_.Read(buf_); err != 0) {

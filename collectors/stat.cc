@@ -76,7 +76,8 @@ void AddStatFlags(CLI::App& app) {
 
 class StatCollector : public Collector {
  public:
-  StatCollector(const Paths& paths, const StatOptions& options) : file_(paths.Proc("stat"), ShortRead::kIsEnd), options_(options) {
+  StatCollector(const Paths& paths, const StatOptions& options)
+      : file_(paths.Proc("stat"), ShortRead::kIsEnd), options_(options) {
     // Go's registry sorts a family's samples by label value; emit in that order.
     for (size_t i = 0; i < kSoftirqVectors.size(); ++i) softirq_order_[i] = i;
     std::sort(softirq_order_.begin(), softirq_order_.end(),

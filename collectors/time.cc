@@ -53,7 +53,8 @@ class TimeCollector : public Collector {
     for (const auto& name : ListDir(dir)) {
       if (!IsClocksourceDir(name)) continue;
       std::string base = Paths::Join(dir, name);
-      sources_.push_back({std::to_string(index++), CachedFile(Paths::Join(base, "available_clocksource"), ShortRead::kIsEnd),
+      sources_.push_back({std::to_string(index++),
+                          CachedFile(Paths::Join(base, "available_clocksource"), ShortRead::kIsEnd),
                           CachedFile(Paths::Join(base, "current_clocksource"), ShortRead::kIsEnd)});
     }
   }

@@ -74,7 +74,8 @@ namespace {
 
 class UdpQueuesCollector : public Collector {
  public:
-  explicit UdpQueuesCollector(const Paths& paths) : v4_(paths.Proc("net/udp"), ShortRead::kShortRecords), v6_(paths.Proc("net/udp6"), ShortRead::kShortRecords) {}
+  explicit UdpQueuesCollector(const Paths& paths)
+      : v4_(paths.Proc("net/udp"), ShortRead::kShortRecords), v6_(paths.Proc("net/udp6"), ShortRead::kShortRecords) {}
 
   void Collect(MetricSet& out) override {
     bool v4 = CollectFile(out, v4_, "v4");

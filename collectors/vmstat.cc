@@ -41,7 +41,8 @@ void AddVmstatFlags(CLI::App& app) {
 class VmstatCollector : public Collector {
  public:
   VmstatCollector(const Paths& paths, const VmstatOptions& options)
-      : file_(paths.Proc("vmstat"), ShortRead::kShortRecords), pattern_(Regex::ForFlag("collector.vmstat.fields", options.fields)) {}
+      : file_(paths.Proc("vmstat"), ShortRead::kShortRecords),
+        pattern_(Regex::ForFlag("collector.vmstat.fields", options.fields)) {}
 
   void Collect(MetricSet& out) override {
     ReadOrThrow(file_, buf_, "couldn't get vmstat: ");
