@@ -69,16 +69,16 @@ using Pool = Scraper::Pool;
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
 bool RunCollector(const std::string& name, Collector& collector, MetricSet& out) {
-  try {
-    collector.Collect(out);
-    return true;
-  } catch (const NoDataError& e) {
-    // Every scrape on a node without the subsystem: no fields built unless logged.
-    if (log::Enabled(log::Level::kDebug)) {
-      log::Debug("collector returned no data", {{"name", name}, {"err", e.what()}});
-    }
-  } catch (const std::exception& e) {
-    log::Error("collector failed", {{"name", name}, {"err", e.what()}});
+  CollectResult result = RunCollect(collector, out);
+  switch (result.status) {
+    case CollectStatus::kOk: return true;
+    case CollectStatus::kNoData:
+      // Every scrape on a node without the subsystem: no fields built unless logged.
+      if (log::Enabled(log::Level::kDebug)) {
+        log::Debug("collector returned no data", {{"name", name}, {"err", result.message}});
+      }
+      break;
+    case CollectStatus::kFailed: log::Error("collector failed", {{"name", name}, {"err", result.message}}); break;
   }
   return false;
 }

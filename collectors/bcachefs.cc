@@ -210,7 +210,7 @@ class BcachefsCollector : public Collector {
   void Collect(MetricSet& out) override {
     // The one check on a node without bcachefs: the fs/bcachefs listing.
     if (int err = root_.List(entries_); err != 0) {
-      if (err == ENOENT) throw NoDataError("bcachefs sysfs path does not exist");
+      if (err == ENOENT) return out.SetNoData("bcachefs sysfs path does not exist");
       throw std::runtime_error(fmt::format("failed to retrieve bcachefs stats: open {}: {}", root_.path(),
                                            std::strerror(err)));
     }
@@ -222,7 +222,7 @@ class BcachefsCollector : public Collector {
       CollectFs(root_.path() + "/" + e.name, e.name, out);
     }
     ReportSkipped("bcachefs", root_.path(), skipped_);
-    if (filesystems == 0) throw NoDataError("no bcachefs file systems");
+    if (filesystems == 0) return out.SetNoData("no bcachefs file systems");
   }
 
  private:

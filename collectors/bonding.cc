@@ -31,15 +31,16 @@ namespace {
 
 // A file the scrape cannot do without: node_exporter turns a missing one
 // (a master or slave that went away meanwhile, or no bonding module) into
-// ErrNoData and any other error into a failure, reporting no master then.
-std::string MustRead(const std::string& path) {
-  std::string out;
+// ErrNoData (false, `out` marked) and any other error into a failure,
+// reporting no master then.
+bool MustRead(const std::string& path, std::string& content, MetricSet& out) {
   int err = 0;
-  if (!ReadFile(path, out, &err)) {
-    if (err == ENOENT) throw NoDataError(fmt::format("not collecting bonding, {} does not exist", path));
-    throw std::runtime_error(fmt::format("{}: {}", path, std::strerror(err)));
+  if (ReadFile(path, content, &err)) return true;
+  if (err == ENOENT) {
+    out.SetNoData(fmt::format("not collecting bonding, {} does not exist", path));
+    return false;
   }
-  return out;
+  throw std::runtime_error(fmt::format("{}: {}", path, std::strerror(err)));
 }
 
 class BondingCollector : public Collector {
@@ -48,9 +49,12 @@ class BondingCollector : public Collector {
 
   void Collect(MetricSet& out) override {
     std::vector<BondingMaster> masters;
-    for (auto& master : ParseBondingNames(MustRead(root_ + "/bonding_masters"))) {
+    std::string list, slaves;
+    if (!MustRead(root_ + "/bonding_masters", list, out)) return;
+    for (auto& master : ParseBondingNames(list)) {
       BondingMaster m{master};
-      for (const auto& slave : ParseBondingNames(MustRead(fmt::format("{}/{}/bonding/slaves", root_, master)))) {
+      if (!MustRead(fmt::format("{}/{}/bonding/slaves", root_, master), slaves, out)) return;
+      for (const auto& slave : ParseBondingNames(slaves)) {
         std::string status = ReadSlaveStatus(master, slave);
         ++m.slaves;
         if (BondingSlaveUp(status)) ++m.active;
@@ -74,9 +78,15 @@ class BondingCollector : public Collector {
     std::string out;
     int err = 0;
     if (ReadFile(fmt::format("{}/{}/lower_{}/bonding_slave/mii_status", root_, master, slave), out, &err)) return out;
-    // Older kernels link the slave as slave_NAME.
-    if (err == ENOENT) return MustRead(fmt::format("{}/{}/slave_{}/bonding_slave/mii_status", root_, master, slave));
-    throw std::runtime_error(fmt::format("{}/{}/lower_{}: {}", root_, master, slave, std::strerror(err)));
+    if (err != ENOENT) {
+      throw std::runtime_error(fmt::format("{}/{}/lower_{}: {}", root_, master, slave, std::strerror(err)));
+    }
+    // Older kernels link the slave as slave_NAME. Neither: the slave went
+    // away since the list was read (rare, so thrown from here).
+    std::string legacy = fmt::format("{}/{}/slave_{}/bonding_slave/mii_status", root_, master, slave);
+    if (ReadFile(legacy, out, &err)) return out;
+    if (err == ENOENT) throw NoDataError(fmt::format("not collecting bonding, {} does not exist", legacy));
+    throw std::runtime_error(fmt::format("{}: {}", legacy, std::strerror(err)));
   }
 
   std::string root_;

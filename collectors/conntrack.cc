@@ -50,13 +50,15 @@ class ConntrackCollector : public Collector {
         stat_(paths.Proc("net/stat/nf_conntrack"), ShortRead::kShortRecords) {}
 
   void Collect(MetricSet& out) override {
+    double value = 0;
+    if (!ReadNumber(count_, value, out)) return;
     out.Gauge("node_nf_conntrack_entries", "Number of currently allocated flow entries for connection tracking.",
-              {}, ReadNumber(count_));
-    out.Gauge("node_nf_conntrack_entries_limit", "Maximum size of connection tracking table.", {},
-              ReadNumber(max_));
+              {}, value);
+    if (!ReadNumber(max_, value, out)) return;
+    out.Gauge("node_nf_conntrack_entries_limit", "Maximum size of connection tracking table.", {}, value);
     // As node_exporter: the two gauges above stay in the scrape when the
     // statistics file is missing or unreadable.
-    Read(stat_);
+    if (!Read(stat_, out)) return;
     std::vector<std::string> skipped;
     ConntrackStats s = ParseConntrackStat(buf_, skipped);
     ReportSkipped("conntrack", stat_.path(), skipped);
@@ -79,23 +81,29 @@ class ConntrackCollector : public Collector {
   }
 
  private:
-  // A missing file means nf_conntrack is not loaded: node_exporter's ErrNoData.
-  void Read(CachedFile& file) {
+  // A missing file means nf_conntrack is not loaded: node_exporter's ErrNoData
+  // (false, `out` marked).
+  bool Read(CachedFile& file, MetricSet& out) {
     if (int err = file.Read(buf_); err != 0) {
-      if (err == ENOENT) throw NoDataError("conntrack probably not loaded");
+      if (err == ENOENT) {
+        out.SetNoData("conntrack probably not loaded");
+        return false;
+      }
       throw std::runtime_error(
           fmt::format("failed to retrieve conntrack stats: {}: {}", file.path(), std::strerror(err)));
     }
+    return true;
   }
 
-  double ReadNumber(CachedFile& file) {
-    Read(file);
+  bool ReadNumber(CachedFile& file, double& value, MetricSet& out) {
+    if (!Read(file, out)) return false;
     auto v = ParseUint(Trim(buf_));
     if (!v) {
       throw std::runtime_error(fmt::format("failed to retrieve conntrack stats: {}: not a number: \"{}\"",
                                            file.path(), std::string(Trim(buf_))));
     }
-    return static_cast<double>(*v);
+    value = static_cast<double>(*v);
+    return true;
   }
 
   CachedFile count_, max_, stat_;

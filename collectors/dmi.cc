@@ -74,7 +74,7 @@ class DmiCollector : public Collector {
 
   void Collect(MetricSet& out) override {
     if (!error_.empty()) throw std::runtime_error(error_);
-    if (labels_.empty()) throw NoDataError("no DMI information");
+    if (labels_.empty()) return out.SetNoData("no DMI information");
     out.Gauge("node_dmi_info", kDmiHelp, labels_, 1);
   }
 

@@ -102,7 +102,7 @@ class DrbdCollector : public Collector {
   void Collect(MetricSet& out) override {
     if (int err = file_.Read(buf_); err != 0) {
       // No DRBD module loaded.
-      if (err == ENOENT) throw NoDataError("stats file does not exist, skipping: " + file_.path());
+      if (err == ENOENT) return out.SetNoData("stats file does not exist, skipping: " + file_.path());
       ThrowPathError("", file_.path(), err);
     }
     std::vector<std::string> skipped;

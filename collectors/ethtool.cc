@@ -525,7 +525,7 @@ class EthtoolCollector : public Collector {
     std::vector<ino_t> inodes;  // of names[i]
     if (int err = ListDevices(names, inodes); err != 0) {
       if (err == ENOENT || err == EACCES || err == EPERM) {
-        throw NoDataError("could not read " + net_class_ + ": " + ErrnoName(err));
+        return out.SetNoData("could not read " + net_class_ + ": " + ErrnoName(err));
       }
       throw std::runtime_error("could not get net class info: " + ErrnoName(err));
     }

@@ -84,7 +84,7 @@ class FibrechannelCollector : public Collector {
   void Collect(MetricSet& out) override {
     // The one check on a node without Fibre Channel: the class directory.
     if (int err = class_dir_.List(entries_); err != 0) {
-      if (err == ENOENT) throw NoDataError("fibrechannel statistics not found, skipping");
+      if (err == ENOENT) return out.SetNoData("fibrechannel statistics not found, skipping");
       throw std::runtime_error(fmt::format("error obtaining FibreChannel class info: open {}: {}",
                                            class_dir_.path(), std::strerror(err)));
     }

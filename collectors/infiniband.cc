@@ -387,7 +387,7 @@ class InfinibandCollector : public Collector {
 
   void Collect(MetricSet& out) override {
     if (int err = class_dir_.List(entries_); err != 0) {
-      if (err == ENOENT) throw NoDataError("infiniband statistics not found, skipping");
+      if (err == ENOENT) return out.SetNoData("infiniband statistics not found, skipping");
       ThrowPathError("error obtaining InfiniBand class info: open ", class_dir_.path(), err);
     }
     std::vector<std::string> skipped;

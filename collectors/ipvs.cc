@@ -181,7 +181,7 @@ class IpvsCollector : public Collector {
   void Collect(MetricSet& out) override {
     if (int err = stats_.Read(buf_); err != 0) {
       // No ip_vs module: node_exporter's ErrNoData.
-      if (err == ENOENT) throw NoDataError("ipvs collector metrics are not available for this system");
+      if (err == ENOENT) return out.SetNoData("ipvs collector metrics are not available for this system");
       throw std::runtime_error(fmt::format("could not get IPVS stats: {}: {}", stats_.path(), std::strerror(err)));
     }
     auto stats = ParseIpvsStats(buf_);

@@ -20,7 +20,7 @@ class KernelHungCollector : public Collector {
   void Collect(MetricSet& out) override {
     if (int err = file_.Read(buf_); err != 0) {
       // A kernel without hung task detection: node_exporter's ErrNoData.
-      if (err == ENOENT) throw NoDataError("hung_task_detect_count does not exist");
+      if (err == ENOENT) return out.SetNoData("hung_task_detect_count does not exist");
       throw std::runtime_error(fmt::format("{}: {}", file_.path(), std::strerror(err)));
     }
     auto count = ParseKernelHung(buf_);

@@ -260,7 +260,7 @@ class MdadmCollector : public Collector {
   void Collect(MetricSet& out) override {
     if (int err = mdstat_.Read(buf_); err != 0) {
       // No md driver loaded.
-      if (err == ENOENT) throw NoDataError("Not collecting mdstat: " + mdstat_.path() + " does not exist");
+      if (err == ENOENT) return out.SetNoData("Not collecting mdstat: " + mdstat_.path() + " does not exist");
       ThrowPathError("error parsing mdstatus: ", mdstat_.path(), err);
     }
     std::vector<std::string> skipped;

@@ -617,7 +617,7 @@ class NetclassCollector : public Collector {
   void Collect(MetricSet& out) override {
     int err = class_net_dir_.List(entries_);
     if (err == ENOENT || err == EACCES || err == EPERM) {
-      throw NoDataError(fmt::format("could not read {}: {}", class_net_, std::strerror(err)));
+      return out.SetNoData(fmt::format("could not read {}: {}", class_net_, std::strerror(err)));
     }
     if (err != 0) {
       ThrowPathError("could not get net class info: cannot access dir ", class_net_, err);

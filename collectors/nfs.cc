@@ -94,7 +94,7 @@ class NfsCollector : public Collector {
   void Collect(MetricSet& out) override {
     if (int err = file_.Read(buf_); err != 0) {
       // No NFS client module loaded.
-      if (err == ENOENT) throw NoDataError("Not collecting NFS metrics: " + file_.path() + " does not exist");
+      if (err == ENOENT) return out.SetNoData("Not collecting NFS metrics: " + file_.path() + " does not exist");
       ThrowPathError("failed to retrieve nfs stats: ", file_.path(), err);
     }
     std::vector<std::string> skipped;

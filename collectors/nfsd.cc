@@ -146,7 +146,7 @@ class NfsdCollector : public Collector {
   void Collect(MetricSet& out) override {
     if (int err = file_.Read(buf_); err != 0) {
       // No NFS server module loaded.
-      if (err == ENOENT) throw NoDataError("Not collecting NFSd metrics: " + file_.path() + " does not exist");
+      if (err == ENOENT) return out.SetNoData("Not collecting NFSd metrics: " + file_.path() + " does not exist");
       ThrowPathError("failed to retrieve nfsd stats: ", file_.path(), err);
     }
     std::vector<std::string> skipped;

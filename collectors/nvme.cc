@@ -104,7 +104,7 @@ class NvmeCollector : public Collector {
   void Collect(MetricSet& out) override {
     if (!IsDir(class_dir_)) {
       log::Debug("nvme statistics not found, skipping");
-      throw NoDataError("nvme statistics not found");
+      return out.SetNoData("nvme statistics not found");
     }
     std::vector<std::string> names = ListDir(class_dir_);
     if (names != names_) {

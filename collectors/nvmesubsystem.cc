@@ -64,7 +64,7 @@ class NvmesubsystemCollector : public Collector {
   void Collect(MetricSet& out) override {
     if (!IsDir(class_dir_)) {
       // No NVMe driver, or no subsystem (the class directory appears with the first).
-      throw NoDataError("Could not read NVMe subsystem info: " + class_dir_ + " does not exist");
+      return out.SetNoData("Could not read NVMe subsystem info: " + class_dir_ + " does not exist");
     }
     // procfs reads every subsystem before node_exporter exports any.
     std::vector<Subsystem> subsystems;

@@ -157,7 +157,7 @@ class OsCollector : public Collector {
       found = FileId{path, st.st_mtim, st.st_ino, st.st_size};
       break;
     }
-    if (!found) throw NoDataError("no os-release file found");
+    if (!found) return out.SetNoData("no os-release file found");
     if (!cached_ || !(*cached_ == *found)) Load(*found);
 
     out.Gauge("node_os_info",

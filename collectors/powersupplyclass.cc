@@ -160,7 +160,7 @@ class PowerSupplyClassCollector : public Collector {
 
   void Collect(MetricSet& out) override {
     std::vector<DirEntry> supplies;
-    List(dir_, supplies);
+    if (!List(dir_, supplies)) return out.SetNoData("no power supplies: " + dir_);
     std::vector<PowerSupply> parsed;
     for (const DirEntry& s : supplies) {
       // node_exporter parses every supply and drops the ignored ones after;
@@ -172,12 +172,15 @@ class PowerSupplyClassCollector : public Collector {
   }
 
  private:
-  static void List(const std::string& dir, std::vector<DirEntry>& entries) {
+  // False where `dir` does not exist: no power_supply class, or a supply
+  // gone since the class was listed (node_exporter's ErrNoData either way).
+  static bool List(const std::string& dir, std::vector<DirEntry>& entries) {
     DirLister lister(dir, false);
     if (int err = lister.List(entries); err != 0) {
-      if (err == ENOENT) throw NoDataError("no power supplies: " + dir);
+      if (err == ENOENT) return false;
       throw std::runtime_error(fmt::format("could not get power_supply class info: {}: {}", dir, std::strerror(err)));
     }
+    return true;
   }
 
   PowerSupply Read(const std::string& name) {
@@ -185,7 +188,7 @@ class PowerSupplyClassCollector : public Collector {
     ps.name = name;
     std::string dir = dir_ + "/" + name;
     std::vector<DirEntry> files;
-    List(dir, files);
+    if (!List(dir, files)) throw NoDataError("no power supplies: " + dir);
     std::string value;
     for (const DirEntry& f : files) {
       if (f.type != DT_REG) continue;

@@ -71,7 +71,7 @@ class PressureCollector : public Collector {
         continue;
       }
       if (err == EOPNOTSUPP) {
-        throw NoDataError("pressure information is disabled, add psi=1 kernel command line to enable it");
+        return out.SetNoData("pressure information is disabled, add psi=1 kernel command line to enable it");
       }
       if (err != 0) {
         ThrowPathError("failed to retrieve pressure stats: ", rf.file.path(), err);
@@ -121,7 +121,7 @@ class PressureCollector : public Collector {
       ++found;
     }
     if (found == 0) {
-      throw NoDataError(
+      return out.SetNoData(
           "pressure information is unavailable, you need a Linux kernel >= 4.20 and/or CONFIG_PSI enabled");
     }
   }

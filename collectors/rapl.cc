@@ -53,11 +53,12 @@ class RaplCollector : public Collector {
       : dir_(paths.Sys("class/powercap")), options_(options) {}
 
   void Collect(MetricSet& out) override {
-    std::vector<Zone> zones = ListZones();
+    std::vector<Zone> zones;
+    if (!ListZones(zones, out)) return;
     for (const Zone& z : zones) {
       int err = 0;
       auto uj = ReadGoUintFile(z.path + "/energy_uj", &err);
-      if (!uj && IsPermission(err)) throw NoDataError("can't access energy_uj file " + z.path);
+      if (!uj && IsPermission(err)) return out.SetNoData("can't access energy_uj file " + z.path);
       if (!uj) {
         throw std::runtime_error(fmt::format("{}/energy_uj: {}", z.path, err ? std::strerror(err) : "not a number"));
       }
@@ -82,14 +83,17 @@ class RaplCollector : public Collector {
   };
 
   // procfs' GetRaplZones: every entry of class/powercap with a `name` file.
-  std::vector<Zone> ListZones() {
+  // False, with `out` marked no-data, where powercap is absent or closed.
+  bool ListZones(std::vector<Zone>& zones, MetricSet& out) {
     std::vector<DirEntry> entries;
     DirLister lister(dir_, false);
     if (int err = lister.List(entries); err != 0) {
-      if (err == ENOENT || IsPermission(err)) throw NoDataError("no powercap files: " + dir_);
+      if (err == ENOENT || IsPermission(err)) {
+        out.SetNoData("no powercap files: " + dir_);
+        return false;
+      }
       throw std::runtime_error(fmt::format("failed to retrieve rapl stats: {}: {}", dir_, std::strerror(err)));
     }
-    std::vector<Zone> zones;
     std::map<std::string, int64_t> counts;
     for (const DirEntry& e : entries) {
       std::string path = GoCleanPath(dir_ + "/" + e.name);
@@ -98,13 +102,16 @@ class RaplCollector : public Collector {
       auto [index, base] = RaplIndexAndName(counts, GoTrimSpace(*name));
       int err = 0;
       if (!ReadGoUintFile(path + "/max_energy_range_uj", &err)) {
-        if (err == ENOENT || IsPermission(err)) throw NoDataError("no max_energy_range_uj in " + path);
+        if (err == ENOENT || IsPermission(err)) {
+          out.SetNoData("no max_energy_range_uj in " + path);
+          return false;
+        }
         throw std::runtime_error(fmt::format("failed to retrieve rapl stats: {}/max_energy_range_uj: {}", path,
                                              err ? std::strerror(err) : "not a number"));
       }
       zones.push_back({std::move(base), index, std::move(path)});
     }
-    return zones;
+    return true;
   }
 
   std::string dir_;

@@ -66,7 +66,7 @@ class SchedstatCollector : public Collector {
 
   void Collect(MetricSet& out) override {
     if (int err = file_.Read(buf_); err != 0) {
-      if (err == ENOENT) throw NoDataError("schedstat file does not exist");
+      if (err == ENOENT) return out.SetNoData("schedstat file does not exist");
       ThrowPathError("open ", file_.path(), err);
     }
     std::vector<std::string> skipped;

@@ -91,7 +91,7 @@ class TapestatsCollector : public Collector {
   void Collect(MetricSet& out) override {
     // The one check on a node without tape drives: the class directory.
     if (int err = class_dir_.List(entries_); err != 0) {
-      if (err == ENOENT) throw NoDataError("scsi_tape stats not found, skipping");
+      if (err == ENOENT) return out.SetNoData("scsi_tape stats not found, skipping");
       throw std::runtime_error(fmt::format("error obtaining SCSITape class info: open {}: {}", class_dir_.path(),
                                            std::strerror(err)));
     }

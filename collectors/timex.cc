@@ -60,7 +60,7 @@ class TimexCollector : public Collector {
     if (state < 0) {
       int err = errno;
       // A sandbox (seccomp, some containers) may refuse the call.
-      if (err == EPERM || err == EACCES) throw NoDataError(fmt::format("adjtimex: {}", std::strerror(err)));
+      if (err == EPERM || err == EACCES) return out.SetNoData(fmt::format("adjtimex: {}", std::strerror(err)));
       throw std::runtime_error(fmt::format("failed to retrieve adjtimex stats: {}", std::strerror(err)));
     }
     AddTimexMetrics(tx, state, out);

@@ -80,7 +80,7 @@ class UdpQueuesCollector : public Collector {
   void Collect(MetricSet& out) override {
     bool v4 = CollectFile(out, v4_, "v4");
     bool v6 = CollectFile(out, v6_, "v6");
-    if (!v4 && !v6) throw NoDataError("neither net/udp nor net/udp6 exists");
+    if (!v4 && !v6) return out.SetNoData("neither net/udp nor net/udp6 exists");
   }
 
  private:

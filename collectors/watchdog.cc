@@ -83,7 +83,7 @@ class WatchdogCollector : public Collector {
     std::vector<DirEntry> entries;
     DirLister lister(dir_, false);
     if (int err = lister.List(entries); err != 0) {
-      if (NoDataErrno(err)) throw NoDataError("no watchdog devices: " + dir_);
+      if (NoDataErrno(err)) return out.SetNoData("no watchdog devices: " + dir_);
       throw std::runtime_error(fmt::format("failed to list watchdog devices at {}: {}", dir_, std::strerror(err)));
     }
     // procfs reads every device before node_exporter reports any.

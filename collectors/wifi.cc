@@ -495,7 +495,7 @@ class WifiCollector : public Collector {
     } else {
       if (int err = nl_.Open(error); err != 0) {
         if (err == ENOENT || err == EACCES || err == EPERM || err == EPROTONOSUPPORT) {
-          throw NoDataError("wifi collector metrics are not available for this system");
+          return out.SetNoData("wifi collector metrics are not available for this system");
         }
         throw std::runtime_error("failed to access wifi data: " + error);
       }

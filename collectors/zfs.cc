@@ -181,7 +181,7 @@ class ZfsCollector : public Collector {
 
   void Collect(MetricSet& out) override {
     // The one check on a node without ZFS: the kstat directory's listing.
-    if (base_.List(entries_) != 0) throw NoDataError("ZFS / ZFS statistics are not available");
+    if (base_.List(entries_) != 0) return out.SetNoData("ZFS / ZFS statistics are not available");
     skipped_.clear();
     for (size_t i = 0; i < std::size(kZfsTables); ++i) CollectTable(kZfsTables[i], tables_[i], out);
     CollectPools(out);

@@ -38,6 +38,18 @@ std::optional<bool> CollectorEnabled(std::string_view name) {
   return it->second;
 }
 
+CollectResult RunCollect(Collector& collector, MetricSet& out) {
+  try {
+    collector.Collect(out);
+  } catch (const NoDataError& e) {
+    return {CollectStatus::kNoData, e.what()};
+  } catch (const std::exception& e) {
+    return {CollectStatus::kFailed, e.what()};
+  }
+  if (out.no_data()) return {CollectStatus::kNoData, out.no_data_reason()};
+  return {};
+}
+
 void ReportSkipped(std::string_view collector, std::string_view path, const std::vector<std::string>& skipped) {
   for (const auto& item : skipped) {
     log::WarnOnce(fmt::format("{}:{}:{}", collector, path, item), "skipped malformed input",

@@ -23,16 +23,27 @@ class Collector {
   virtual ~Collector() = default;
   // Adds this scrape's samples to `out`. Throwing marks the collector failed
   // for the scrape (node_scrape_collector_success 0); samples already added
-  // are still served. One scrape at a time calls Collect on an instance.
+  // are still served. A node without the subsystem: out.SetNoData(reason)
+  // and return. One scrape at a time calls Collect on an instance.
   virtual void Collect(MetricSet& out) = 0;
 };
 
-// Thrown when a collector has nothing to report on this machine (node_exporter's
-// ErrNoData): the scrape reports success 0 and logs at debug level only.
+// node_exporter's ErrNoData thrown from deep inside a collector, where
+// returning to Collect with MetricSet::SetNoData is awkward: the same outcome.
 class NoDataError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// How a Collect call ended: what the scrape reports and logs.
+enum class CollectStatus { kOk, kNoData, kFailed };
+struct CollectResult {
+  CollectStatus status = CollectStatus::kOk;
+  std::string message;  // the no-data reason or the error
+};
+// Runs collector.Collect(out), catching what it throws: kNoData for
+// MetricSet::SetNoData or NoDataError, kFailed for any other exception.
+CollectResult RunCollect(Collector& collector, MetricSet& out);
 
 // Malformed input, one convention for every collector: the parser (a pure
 // function of the file's content) returns what it could parse and appends

@@ -333,6 +333,8 @@ std::vector<EncodedFamily> MetricSet::Take() {
   families_.clear();
   index_.clear();
   last_ = 0;
+  no_data_ = false;
+  no_data_reason_.clear();
   return out;
 }
 

@@ -79,8 +79,21 @@ class MetricSet {
   void AddMetric(MetricType type, std::string_view name, std::string_view help,
                  const prometheus::ClientMetric& metric);
 
+  // node_exporter's ErrNoData: this node lacks what the collector reads. The
+  // scrape reports the collector unsuccessful and logs `reason` at debug
+  // level; samples added before are still served. A collector calls this
+  // and returns rather than throw NoDataError: a node without the subsystem
+  // pays for this check on every scrape, and a throw costs more than the
+  // check itself.
+  void SetNoData(std::string reason) {
+    no_data_ = true;
+    no_data_reason_ = std::move(reason);
+  }
+  bool no_data() const { return no_data_; }
+  const std::string& no_data_reason() const { return no_data_reason_; }
+
   const std::vector<EncodedFamily>& families() const { return families_; }
-  // Moves the families out and leaves the set empty.
+  // Moves the families out and leaves the set empty (no-data mark included).
   std::vector<EncodedFamily> Take();
   // Finds a family by name; nullptr when absent.
   const EncodedFamily* Find(std::string_view name) const;
@@ -99,6 +112,8 @@ class MetricSet {
   // samples to a few hundred families, most names sharing the "node_" prefix.
   std::vector<uint32_t> index_;
   size_t last_ = 0;  // consecutive samples usually go to the same family
+  bool no_data_ = false;
+  std::string no_data_reason_;
 };
 
 // The text exposition format's pieces (Prometheus text format 0.0.4, as Go's

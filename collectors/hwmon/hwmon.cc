@@ -331,7 +331,7 @@ class HwmonCollector : public Collector {
     const std::string class_dir = paths_.Sys("class/hwmon");
     if (!IsDir(class_dir)) {
       log::Debug("hwmon collector metrics are not available for this system");
-      throw NoDataError("hwmon: " + class_dir + " does not exist");
+      return out.SetNoData("hwmon: " + class_dir + " does not exist");
     }
     // The listing is the cheap change detector: chips come and go with
     // drivers, and everything static about them is re-read only then.

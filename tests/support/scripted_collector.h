@@ -13,14 +13,16 @@
 
 namespace node_agent::testing {
 
-// A collector whose behaviour the test sets: emits one gauge, or fails.
+// A collector whose behaviour the test sets: emits one gauge, then reports
+// no data (marked, or thrown from deep inside) or fails.
 class ScriptedCollector : public Collector {
  public:
-  enum class Mode { kOk, kNoData, kError };
+  enum class Mode { kOk, kNoData, kNoDataThrown, kError };
   ScriptedCollector(std::string family, Mode mode) : family_(std::move(family)), mode_(mode) {}
   void Collect(MetricSet& out) override {
     out.Gauge(family_, "test family", {{"k", "v"}}, 42);
-    if (mode_ == Mode::kNoData) throw NoDataError("nothing here");
+    if (mode_ == Mode::kNoData) return out.SetNoData("nothing here");
+    if (mode_ == Mode::kNoDataThrown) throw NoDataError("nothing here either");
     if (mode_ == Mode::kError) throw std::runtime_error("broken");
   }
 

@@ -137,9 +137,9 @@ TEST(Bcachefs, ReadsFileSystem) {
 TEST(Bcachefs, NoBcachefsIsNoData) {
   TempDir dir;
   MetricSet set;
-  EXPECT_THROW(NewBcachefsCollector(FixturePaths(dir.path()))->Collect(set), NoDataError);
+  EXPECT_EQ(RunCollect(*NewBcachefsCollector(FixturePaths(dir.path())), set).status, CollectStatus::kNoData);
   dir.Write("sys/fs/bcachefs/not-a-dir", "");
-  EXPECT_THROW(NewBcachefsCollector(FixturePaths(dir.path()))->Collect(set), NoDataError);
+  EXPECT_EQ(RunCollect(*NewBcachefsCollector(FixturePaths(dir.path())), set).status, CollectStatus::kNoData);
 }
 
 }  // namespace

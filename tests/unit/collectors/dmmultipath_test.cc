@@ -74,7 +74,7 @@ TEST(Dmmultipath, MissingPathStateIsNoData) {
   WriteDm(dir, "dm-0", "mpath-x", "mpathx");
   std::filesystem::create_directories(dir.path() + "/sys/block/dm-0/slaves/sdz");
   MetricSet set;
-  EXPECT_THROW(NewDmmultipathCollector(FixturePaths(dir.path()))->Collect(set), NoDataError);
+  EXPECT_EQ(RunCollect(*NewDmmultipathCollector(FixturePaths(dir.path())), set).status, CollectStatus::kNoData);
 }
 
 TEST(Dmmultipath, MalformedSizeSkipsTheDevice) {
@@ -91,7 +91,7 @@ TEST(Dmmultipath, MalformedSizeSkipsTheDevice) {
 TEST(Dmmultipath, NoBlockDirIsNoData) {
   TempDir dir;
   MetricSet set;
-  EXPECT_THROW(NewDmmultipathCollector(FixturePaths(dir.path()))->Collect(set), NoDataError);
+  EXPECT_EQ(RunCollect(*NewDmmultipathCollector(FixturePaths(dir.path())), set).status, CollectStatus::kNoData);
 }
 
 }  // namespace

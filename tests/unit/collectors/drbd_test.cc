@@ -67,7 +67,7 @@ TEST(Drbd, Metrics) {
 TEST(Drbd, NoModuleIsNoData) {
   TempDir dir;
   MetricSet set;
-  EXPECT_THROW(NewDrbdCollector(FixturePaths(dir.path()))->Collect(set), NoDataError);
+  EXPECT_EQ(RunCollect(*NewDrbdCollector(FixturePaths(dir.path())), set).status, CollectStatus::kNoData);
 }
 
 }  // namespace

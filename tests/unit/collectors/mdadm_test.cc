@@ -135,7 +135,7 @@ TEST(Mdadm, Metrics) {
 TEST(Mdadm, NoMdDriverIsNoData) {
   TempDir dir;
   MetricSet set;
-  EXPECT_THROW(NewMdadmCollector(FixturePaths(dir.path()))->Collect(set), NoDataError);
+  EXPECT_EQ(RunCollect(*NewMdadmCollector(FixturePaths(dir.path())), set).status, CollectStatus::kNoData);
 }
 
 TEST(Mdadm, MissingSysfsAttributeIsNoDataAfterMdstat) {
@@ -143,7 +143,7 @@ TEST(Mdadm, MissingSysfsAttributeIsNoDataAfterMdstat) {
   dir.Write("proc/mdstat", kMdstat);
   WriteArray(dir, "md1", "raid1", "");  // raid1 without degraded/sync_action
   MetricSet set;
-  EXPECT_THROW(NewMdadmCollector(FixturePaths(dir.path()))->Collect(set), NoDataError);
+  EXPECT_EQ(RunCollect(*NewMdadmCollector(FixturePaths(dir.path())), set).status, CollectStatus::kNoData);
   EXPECT_EQ(SampleCount(set, "node_md_degraded"), 0u);
   EXPECT_GT(SampleCount(set, "node_md_blocks"), 0u);
 }

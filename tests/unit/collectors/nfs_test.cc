@@ -74,7 +74,7 @@ TEST(Nfs, Metrics) {
 TEST(Nfs, NoClientModuleIsNoData) {
   TempDir dir;
   MetricSet set;
-  EXPECT_THROW(NewNfsCollector(FixturePaths(dir.path()))->Collect(set), NoDataError);
+  EXPECT_EQ(RunCollect(*NewNfsCollector(FixturePaths(dir.path())), set).status, CollectStatus::kNoData);
 }
 
 }  // namespace

@@ -86,7 +86,7 @@ TEST(Nfsd, Metrics) {
 TEST(Nfsd, NoServerModuleIsNoData) {
   TempDir dir;
   MetricSet set;
-  EXPECT_THROW(NewNfsdCollector(FixturePaths(dir.path()))->Collect(set), NoDataError);
+  EXPECT_EQ(RunCollect(*NewNfsdCollector(FixturePaths(dir.path())), set).status, CollectStatus::kNoData);
 }
 
 }  // namespace

@@ -83,7 +83,7 @@ TEST(NvmeCollector, Namespaces) {
 TEST(NvmeCollector, NoClassDirectoryIsNoData) {
   TempDir dir;
   MetricSet set;
-  EXPECT_THROW(NewNvmeCollector(FixturePaths(dir.path()))->Collect(set), NoDataError);
+  EXPECT_EQ(RunCollect(*NewNvmeCollector(FixturePaths(dir.path())), set).status, CollectStatus::kNoData);
 }
 
 TEST(NvmeCollector, EmptyClassDirectoryIsSuccess) {
@@ -109,7 +109,7 @@ TEST(NvmeCollector, MissingAttributeFailsWithoutPartialOutput) {
   WriteController(dir, "nvme1");
   std::filesystem::remove(dir.path() + "/sys/class/nvme/nvme1/cntlid");
   MetricSet set;
-  EXPECT_THROW(NewNvmeCollector(FixturePaths(dir.path()))->Collect(set), NoDataError);
+  EXPECT_EQ(RunCollect(*NewNvmeCollector(FixturePaths(dir.path())), set).status, CollectStatus::kNoData);
   EXPECT_TRUE(set.empty());
 }
 

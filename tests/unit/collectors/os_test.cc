@@ -113,7 +113,7 @@ TEST(Os, EtcWinsOverUsrLib) {
 TEST(Os, NoFileIsNoData) {
   testing::TempDir dir;
   MetricSet set;
-  EXPECT_THROW(NewOsCollector(FixturePaths(dir.path()))->Collect(set), NoDataError);
+  EXPECT_EQ(RunCollect(*NewOsCollector(FixturePaths(dir.path())), set).status, CollectStatus::kNoData);
 }
 
 TEST(Os, ReparsesOnlyWhenTheFileChanges) {

@@ -87,7 +87,7 @@ TEST(Tapestats, IgnoredDevicesFlag) {
 TEST(Tapestats, NoTapeClassIsNoData) {
   TempDir dir;
   MetricSet set;
-  EXPECT_THROW(NewTapestatsCollector(FixturePaths(dir.path()), {})->Collect(set), NoDataError);
+  EXPECT_EQ(RunCollect(*NewTapestatsCollector(FixturePaths(dir.path()), {}), set).status, CollectStatus::kNoData);
 }
 
 TEST(Tapestats, FlattenedSymlinkFollowed) {

@@ -120,7 +120,7 @@ TEST(Zfs, TableWithoutHeaderFails) {
 TEST(Zfs, NoZfsIsNoData) {
   TempDir dir;
   MetricSet set;
-  EXPECT_THROW(NewZfsCollector(FixturePaths(dir.path()))->Collect(set), NoDataError);
+  EXPECT_EQ(RunCollect(*NewZfsCollector(FixturePaths(dir.path())), set).status, CollectStatus::kNoData);
 }
 
 }  // namespace
