@@ -10,40 +10,29 @@ namespace {
 
 using testing::ScriptedCollector;
 
-CollectResult RunScripted(ScriptedCollector::Mode mode, MetricSet& set) {
-  ScriptedCollector c("node_test", mode);
-  return RunCollect(c, set);
-}
-
-TEST(RunCollect, OkKeepsSamples) {
-  MetricSet set;
-  CollectResult r = RunScripted(ScriptedCollector::Mode::kOk, set);
-  EXPECT_EQ(r.status, CollectStatus::kOk);
-  EXPECT_EQ(r.message, "");
-  EXPECT_NE(set.Find("node_test"), nullptr);
-}
-
-TEST(RunCollect, MarkedNoDataKeepsEarlierSamples) {
-  MetricSet set;
-  CollectResult r = RunScripted(ScriptedCollector::Mode::kNoData, set);
-  EXPECT_EQ(r.status, CollectStatus::kNoData);
-  EXPECT_EQ(r.message, "nothing here");
-  EXPECT_NE(set.Find("node_test"), nullptr);
-}
-
-TEST(RunCollect, ThrownNoDataIsTheSameOutcome) {
-  MetricSet set;
-  CollectResult r = RunScripted(ScriptedCollector::Mode::kNoDataThrown, set);
-  EXPECT_EQ(r.status, CollectStatus::kNoData);
-  EXPECT_EQ(r.message, "nothing here either");
-  EXPECT_NE(set.Find("node_test"), nullptr);
-}
-
-TEST(RunCollect, OtherExceptionFails) {
-  MetricSet set;
-  CollectResult r = RunScripted(ScriptedCollector::Mode::kError, set);
-  EXPECT_EQ(r.status, CollectStatus::kFailed);
-  EXPECT_EQ(r.message, "broken");
+// Each way a Collect call ends; the gauge the scripted collector adds first is
+// served whatever the outcome.
+TEST(RunCollect, TellsOutcomesApartAndKeepsSamples) {
+  struct Case {
+    ScriptedCollector::Mode mode;
+    CollectStatus status;
+    std::string message;
+  };
+  const Case cases[] = {
+      {ScriptedCollector::Mode::kOk, CollectStatus::kOk, ""},
+      {ScriptedCollector::Mode::kNoData, CollectStatus::kNoData, "nothing here"},
+      {ScriptedCollector::Mode::kNoDataThrown, CollectStatus::kNoData, "nothing here either"},
+      {ScriptedCollector::Mode::kError, CollectStatus::kFailed, "broken"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.message);
+    ScriptedCollector collector("node_test", c.mode);
+    MetricSet set;
+    CollectResult r = RunCollect(collector, set);
+    EXPECT_EQ(r.status, c.status);
+    EXPECT_EQ(r.message, c.message);
+    EXPECT_NE(set.Find("node_test"), nullptr);
+  }
 }
 
 // The mark belongs to one collection: Take() hands the set to the next one clean.
