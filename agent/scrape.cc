@@ -195,17 +195,46 @@ void AddRunner(const std::shared_ptr<Pool>& pool, std::shared_ptr<Job> job) {
   }
 }
 
-}  // namespace
+bool SameNames(const std::vector<std::string>& names, const std::vector<EncodedFamily>& families) {
+  return names.size() == families.size() &&
+         std::equal(names.begin(), names.end(), families.begin(),
+                    [](const std::string& name, const EncodedFamily& f) { return name == f.name; });
+}
 
-// Sorts indices, then moves each family once: a stable_sort of the families
-// themselves moved each of them (three strings) a dozen times per scrape.
-void MergeSortedFamilies(std::vector<EncodedFamily>& families) {
+// Indices by name, ties in input order.
+std::vector<uint32_t> SortedOrder(const std::vector<EncodedFamily>& families) {
   std::vector<uint32_t> order(families.size());
   for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
     int c = families[a].name.compare(families[b].name);
     return c < 0 || (c == 0 && a < b);
   });
+  return order;
+}
+
+}  // namespace
+
+// Sorts indices, then moves each family once: a stable_sort of the families
+// themselves moved each of them (three strings) a dozen times per scrape.
+void MergeSortedFamilies(std::vector<EncodedFamily>& families, FamilyOrderCache* cache) {
+  std::vector<uint32_t> order;
+  bool cached = false;
+  if (cache) {
+    std::lock_guard<std::mutex> lock(cache->mutex);
+    if (SameNames(cache->names, families)) {
+      order = cache->order;
+      cached = true;
+    }
+  }
+  if (!cached) {
+    order = SortedOrder(families);
+    if (cache) {
+      std::lock_guard<std::mutex> lock(cache->mutex);
+      cache->names.resize(families.size());
+      for (size_t i = 0; i < families.size(); ++i) cache->names[i].assign(families[i].name);
+      cache->order = order;
+    }
+  }
   std::vector<EncodedFamily> sorted;
   sorted.reserve(families.size());
   for (uint32_t i : order) {
@@ -270,10 +299,15 @@ void Scraper::GatherResults(Job& job, std::vector<EncodedFamily>& families, Metr
       default:  // never started: every runner was stuck
         break;
     }
+  }
+  // One family, then the other: consecutive samples of a family skip its lookup.
+  for (const auto& task : job.tasks) {
     self.Gauge("node_scrape_collector_duration_seconds", "node_exporter: Duration of a collector scrape.",
-               {{"collector", name}}, task.seconds);
+               {{"collector", task.entry->name}}, task.seconds);
+  }
+  for (const auto& task : job.tasks) {
     self.Gauge("node_scrape_collector_success", "node_exporter: Whether a collector succeeded.",
-               {{"collector", name}}, task.state == Job::State::kDone && task.success ? 1 : 0);
+               {{"collector", task.entry->name}}, task.state == Job::State::kDone && task.success ? 1 : 0);
   }
 }
 
@@ -358,7 +392,7 @@ bool Scraper::Scrape(const std::vector<std::string>& include, const std::vector<
   }
   CollectExtra(self);
   for (auto& f : self.Take()) families.push_back(std::move(f));
-  MergeSortedFamilies(families);
+  MergeSortedFamilies(families, &order_cache_);
   out = std::move(families);
   return true;
 }

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -21,9 +22,20 @@
 
 namespace node_agent {
 
+// The last merge's input, as its family names in the order they came, and
+// the order they sorted into. A scrape's collectors add the same families in
+// the same order scrape after scrape: comparing the names costs a fraction
+// of sorting them.
+struct FamilyOrderCache {
+  std::mutex mutex;
+  std::vector<std::string> names;
+  std::vector<uint32_t> order;
+};
+
 // Sorts families by name, merging same-named ones in order (as one MetricSet
-// would have): how a scrape joins its collectors' families.
-void MergeSortedFamilies(std::vector<EncodedFamily>& families);
+// would have): how a scrape joins its collectors' families. With `cache`,
+// reuses the last order when the names came as last time.
+void MergeSortedFamilies(std::vector<EncodedFamily>& families, FamilyOrderCache* cache = nullptr);
 
 class Scraper {
  public:
@@ -82,6 +94,7 @@ class Scraper {
   std::mutex extra_mutex_;
   Options options_;
   std::shared_ptr<Pool> pool_;
+  FamilyOrderCache order_cache_;
 };
 
 }  // namespace node_agent

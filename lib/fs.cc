@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
@@ -269,15 +270,28 @@ std::vector<std::string_view> Fields(std::string_view s) {
   return out;
 }
 
+namespace {
+
+// A table rather than four compares per byte: Fields runs over every line of
+// every file a scrape parses.
+constexpr std::array<bool, 256> kFieldSeparator = [] {
+  std::array<bool, 256> t{};
+  for (unsigned char c : {' ', '\t', '\n', '\r'}) t[c] = true;
+  return t;
+}();
+
+}  // namespace
+
 void Fields(std::string_view s, std::vector<std::string_view>& out) {
   out.clear();
-  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-  size_t i = 0;
-  while (i < s.size()) {
-    while (i < s.size() && space(s[i])) ++i;
-    size_t start = i;
-    while (i < s.size() && !space(s[i])) ++i;
-    if (i > start) out.push_back(s.substr(start, i - start));
+  auto space = [](char c) { return kFieldSeparator[static_cast<unsigned char>(c)]; };
+  const char* p = s.data();
+  const char* end = p + s.size();
+  while (p != end) {
+    while (p != end && space(*p)) ++p;
+    const char* start = p;
+    while (p != end && !space(*p)) ++p;
+    if (p != start) out.emplace_back(start, static_cast<size_t>(p - start));
   }
 }
 

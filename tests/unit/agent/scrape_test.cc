@@ -45,5 +45,48 @@ TEST(Scraper, CollectAndExcludeFilter) {
   EXPECT_NE(error.find("nonexistent"), std::string::npos);
 }
 
+std::vector<EncodedFamily> Families(std::initializer_list<std::pair<const char*, const char*>> name_samples) {
+  std::vector<EncodedFamily> out;
+  for (const auto& [name, samples] : name_samples) {
+    EncodedFamily& f = out.emplace_back();
+    f.name = name;
+    f.samples = samples;
+    f.count = 1;
+  }
+  return out;
+}
+
+std::vector<std::string> Text(const std::vector<EncodedFamily>& families) {
+  std::vector<std::string> out;
+  for (const auto& f : families) out.push_back(f.name + ":" + f.samples + ":" + std::to_string(f.count));
+  return out;
+}
+
+TEST(MergeSortedFamilies, SortsAndJoinsSameNamesInOrder) {
+  auto families = Families({{"node_b", "b1"}, {"node_a", "a1"}, {"node_b", "b2"}, {"node_c", "c1"}});
+  MergeSortedFamilies(families);
+  EXPECT_EQ(Text(families), (std::vector<std::string>{"node_a:a1:1", "node_b:b1b2:2", "node_c:c1:1"}));
+}
+
+// The cached order is what a sort gives, for the same names and after they change.
+TEST(MergeSortedFamilies, CachedOrderFollowsTheNames) {
+  FamilyOrderCache cache;
+  for (int scrape = 0; scrape < 2; ++scrape) {
+    auto families = Families({{"node_b", "b1"}, {"node_a", "a1"}, {"node_b", "b2"}});
+    MergeSortedFamilies(families, &cache);
+    EXPECT_EQ(Text(families), (std::vector<std::string>{"node_a:a1:1", "node_b:b1b2:2"})) << scrape;
+  }
+  // Same count, other names: sorted again, not last time's order.
+  auto families = Families({{"node_a", "a1"}, {"node_c", "c1"}, {"node_b", "b1"}});
+  MergeSortedFamilies(families, &cache);
+  EXPECT_EQ(Text(families), (std::vector<std::string>{"node_a:a1:1", "node_b:b1:1", "node_c:c1:1"}));
+  families = Families({{"node_z", "z1"}});
+  MergeSortedFamilies(families, &cache);
+  EXPECT_EQ(Text(families), (std::vector<std::string>{"node_z:z1:1"}));
+  families.clear();
+  MergeSortedFamilies(families, &cache);
+  EXPECT_TRUE(families.empty());
+}
+
 }  // namespace
 }  // namespace node_agent

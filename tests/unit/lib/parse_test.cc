@@ -33,6 +33,9 @@ TEST(Parse, FieldsIntoReusedVector) {
   EXPECT_EQ(f, (std::vector<std::string_view>{"a", "bb", "c"}));
   Fields("   ", f);
   EXPECT_TRUE(f.empty());
+  // Space, tab, CR and LF separate; other bytes (high ones too) are field text.
+  Fields("\ra\r\nb\x0b\xc2\xa0" "c\t", f);
+  EXPECT_EQ(f, (std::vector<std::string_view>{"a", "b\x0b\xc2\xa0" "c"}));
 }
 
 // Plain digit strings take a shortcut; it must agree with the general path.
