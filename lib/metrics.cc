@@ -270,12 +270,37 @@ void MetricSet::Rehash(size_t slots) {
   for (size_t i = 0; i < families_.size(); ++i) index_[Slot(families_[i].name)] = static_cast<uint32_t>(i + 1);
 }
 
+namespace {
+
+// Up to this many families a set finds a name by comparing it with each:
+// cheaper than hashing it, and most collectors add no more (no index built).
+constexpr size_t kUnindexedFamilies = 8;
+
+}  // namespace
+
+EncodedFamily& MetricSet::NewFamily(MetricType type, std::string_view name, std::string_view help) {
+  EncodedFamily& family = families_.emplace_back(PooledFamily());
+  family.name.assign(name);
+  family.help.assign(help);
+  family.type = type;
+  family.samples.clear();
+  family.count = 0;
+  return family;
+}
+
 EncodedFamily& MetricSet::FamilyFor(MetricType type, std::string_view name, std::string_view help) {
   if (last_ < families_.size() && families_[last_].name == name) return families_[last_];
   if (index_.empty()) {
-    // Most collectors add a handful of families; the few with dozens grow the set.
-    families_.reserve(16);
-    Rehash(32);
+    for (size_t i = 0; i < families_.size(); ++i) {
+      if (families_[i].name == name) return families_[last_ = i];
+    }
+    if (families_.size() < kUnindexedFamilies) {
+      families_.reserve(kUnindexedFamilies);
+      last_ = families_.size();
+      return NewFamily(type, name, help);
+    }
+    // The few collectors with dozens of families grow the index from here.
+    Rehash(4 * kUnindexedFamilies);
   }
   size_t slot = Slot(name);
   if (index_[slot] == 0) {
@@ -283,12 +308,7 @@ EncodedFamily& MetricSet::FamilyFor(MetricType type, std::string_view name, std:
       Rehash(2 * index_.size());
       slot = Slot(name);
     }
-    EncodedFamily& family = families_.emplace_back(PooledFamily());
-    family.name.assign(name);
-    family.help.assign(help);
-    family.type = type;
-    family.samples.clear();
-    family.count = 0;
+    NewFamily(type, name, help);
     index_[slot] = static_cast<uint32_t>(families_.size());
   }
   last_ = index_[slot] - 1;
@@ -339,7 +359,12 @@ std::vector<EncodedFamily> MetricSet::Take() {
 }
 
 const EncodedFamily* MetricSet::Find(std::string_view name) const {
-  if (index_.empty()) return nullptr;
+  if (index_.empty()) {
+    for (const auto& f : families_) {
+      if (f.name == name) return &f;
+    }
+    return nullptr;
+  }
   uint32_t entry = index_[Slot(name)];
   return entry == 0 ? nullptr : &families_[entry - 1];
 }

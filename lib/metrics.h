@@ -103,13 +103,15 @@ class MetricSet {
   void AddSample(MetricType type, std::string_view name, std::string_view help, std::span<const LabelView> labels,
                  double value);
   EncodedFamily& FamilyFor(MetricType type, std::string_view name, std::string_view help);
+  EncodedFamily& NewFamily(MetricType type, std::string_view name, std::string_view help);
   // The slot of `name` in index_: its family's or the empty one to fill.
   size_t Slot(std::string_view name) const;
   void Rehash(size_t slots);
   std::vector<EncodedFamily> families_;
   // Name -> family, by open addressing over families_ (index + 1; 0 empty;
-  // a power-of-two size kept at most half full): a scrape adds a few hundred
-  // samples to a few hundred families, most names sharing the "node_" prefix.
+  // a power-of-two size kept at most half full), once a set has more than a
+  // few families: a scrape adds a few hundred samples to a few hundred
+  // families, most names sharing the "node_" prefix.
   std::vector<uint32_t> index_;
   size_t last_ = 0;  // consecutive samples usually go to the same family
   bool no_data_ = false;

@@ -29,28 +29,33 @@ TEST(MetricSet, GroupsSamplesByFamily) {
   EXPECT_EQ(set.Find("node_a"), nullptr);
 }
 
-// Enough families to grow the name index several times, added interleaved:
-// every sample still lands in its own family, in first-seen order.
+// Few families (found without an index), just enough to build the index,
+// and enough to grow it several times, added interleaved: every sample still
+// lands in its own family, in first-seen order.
 TEST(MetricSet, ManyFamiliesInterleaved) {
-  MetricSet set;
-  constexpr int kFamilies = 1000;
-  for (int round = 0; round < 3; ++round) {
-    for (int i = 0; i < kFamilies; ++i) {
-      set.Gauge("node_f" + std::to_string(i), "F.", {{"round", std::to_string(round)}}, i);
+  for (int families : {1, 8, 9, 17, 1000}) {
+    SCOPED_TRACE(families);
+    MetricSet set;
+    for (int round = 0; round < 3; ++round) {
+      for (int i = 0; i < families; ++i) {
+        set.Gauge("node_f" + std::to_string(i), "F.", {{"round", std::to_string(round)}}, i);
+      }
     }
+    ASSERT_EQ(set.families().size(), static_cast<size_t>(families));
+    for (int i = 0; i < families; i += 1 + families / 10) {
+      std::string name = "node_f" + std::to_string(i);
+      EXPECT_EQ(set.families()[i].name, name);
+      EXPECT_EQ(testing::SampleCount(set, name), 3u);
+      EXPECT_EQ(testing::Value(set, name, {{"round", "2"}}), i);
+      ASSERT_NE(set.Find(name), nullptr);
+    }
+    EXPECT_EQ(set.Find("node_f" + std::to_string(families)), nullptr);
+    set.Take();
+    EXPECT_EQ(set.Find("node_f0"), nullptr);
+    set.Counter("node_again_total", "A.", {}, 1);
+    EXPECT_EQ(set.families().size(), 1u);
+    EXPECT_EQ(testing::Value(set, "node_again_total"), 1);
   }
-  ASSERT_EQ(set.families().size(), static_cast<size_t>(kFamilies));
-  for (int i = 0; i < kFamilies; i += 97) {
-    std::string name = "node_f" + std::to_string(i);
-    EXPECT_EQ(set.families()[i].name, name);
-    EXPECT_EQ(testing::SampleCount(set, name), 3u);
-    EXPECT_EQ(testing::Value(set, name, {{"round", "2"}}), i);
-  }
-  EXPECT_EQ(set.Find("node_f1000"), nullptr);
-  set.Take();
-  set.Counter("node_again_total", "A.", {}, 1);
-  EXPECT_EQ(set.families().size(), 1u);
-  EXPECT_EQ(testing::Value(set, "node_again_total"), 1);
 }
 
 // A family drawn from the pool starts empty under its new name, help and
