@@ -376,6 +376,7 @@ bool Scraper::Scrape(const std::vector<std::string>& include, const std::vector<
   Clock::time_point now = Clock::now();
   deadline = std::min(deadline, now + std::chrono::hours(24 * 365));
   auto job = std::make_shared<Job>(deadline);
+  job->tasks.reserve(entries_.size());
   for (auto& entry : entries_) {
     const auto& name = entry->name;
     if (!include.empty() && std::find(include.begin(), include.end(), name) == include.end()) continue;

@@ -293,7 +293,8 @@ class CpuCollector : public Collector {
         opts_(options),
         stat_file_(paths.Proc("stat"), ShortRead::kIsEnd),
         cpuinfo_file_(paths.Proc("cpuinfo")),
-        online_list_file_(paths.Sys("devices/system/cpu/online"), ShortRead::kIsEnd) {
+        online_list_file_(paths.Sys("devices/system/cpu/online"), ShortRead::kIsEnd),
+        cpu_dir_lister_(paths) {
     if (!opts_.flags_include.empty() || !opts_.bugs_include.empty()) {
       if (!opts_.info) {
         log::Info("--collector.cpu.info has been set to `true` because you set the following "
@@ -360,7 +361,7 @@ class CpuCollector : public Collector {
   // read only when the cpu[0-9]* listing or the kernel's online list
   // changes: a hotplug changes one or the other.
   void RefreshTopology() {
-    auto dirs = ListCpuDirs(paths_);
+    auto dirs = cpu_dir_lister_.List();
     std::string online_list;
     online_list_file_.Read(online_list);
     if (topology_valid_ && dirs == cpu_dirs_ && online_list == online_list_) return;
@@ -533,6 +534,7 @@ class CpuCollector : public Collector {
   bool info_valid_ = false;
 
   CachedFile online_list_file_;
+  CpuDirLister cpu_dir_lister_;
   std::string online_list_;
   std::vector<std::string> cpu_dirs_;
   std::vector<Cpu> cpus_;

@@ -113,7 +113,9 @@ std::optional<uint64_t> ReadStaticUint(const std::string& path) {
 class CpufreqCollector : public Collector {
  public:
   explicit CpufreqCollector(const Paths& paths)
-      : paths_(paths), offline_file_(paths.Sys("devices/system/cpu/offline"), ShortRead::kIsEnd) {}
+      : paths_(paths),
+        offline_file_(paths.Sys("devices/system/cpu/offline"), ShortRead::kIsEnd),
+        cpu_dir_lister_(paths) {}
 
   void Collect(MetricSet& out) override {
     Refresh();
@@ -157,7 +159,7 @@ class CpufreqCollector : public Collector {
       // procfs fails the whole collector without this file.
       ThrowPathError("reading ", offline_file_.path(), err);
     }
-    auto dirs = ListCpuDirs(paths_);
+    auto dirs = cpu_dir_lister_.List();
     if (valid_ && dirs == cpu_dirs_ && offline == offline_) return;
     auto offline_cpus = ParseCpuList(offline);
     if (!offline_cpus) {
@@ -196,6 +198,7 @@ class CpufreqCollector : public Collector {
 
   Paths paths_;
   CachedFile offline_file_;
+  CpuDirLister cpu_dir_lister_;
   std::string offline_;
   std::vector<std::string> cpu_dirs_;
   std::vector<Cpu> cpus_;

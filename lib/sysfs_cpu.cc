@@ -29,14 +29,32 @@ std::optional<std::vector<uint32_t>> ParseCpuList(std::string_view content) {
   return out;
 }
 
+namespace {
+
+bool IsCpuDir(std::string_view name) {
+  return name.size() > 3 && name.starts_with("cpu") && name[3] >= '0' && name[3] <= '9';
+}
+
+}  // namespace
+
 std::vector<std::string> ListCpuDirs(const Paths& paths) {
   std::vector<std::string> out;
   for (auto& name : ListDir(paths.Sys("devices/system/cpu"))) {
-    if (name.size() > 3 && name.starts_with("cpu") && name[3] >= '0' && name[3] <= '9') {
-      out.push_back(std::move(name));
-    }
+    if (IsCpuDir(name)) out.push_back(std::move(name));
   }
   return out;  // ListDir sorts bytewise, as Glob does
+}
+
+CpuDirLister::CpuDirLister(const Paths& paths)
+    : dir_(paths.Sys("devices/system/cpu"), IsSysfsMount(paths.Sys("devices/system/cpu"))) {}
+
+std::vector<std::string> CpuDirLister::List() {
+  std::vector<std::string> out;
+  if (dir_.List(entries_) != 0) return out;  // as ListDir: no directory, no CPUs
+  for (auto& e : entries_) {
+    if (IsCpuDir(e.name)) out.push_back(std::move(e.name));
+  }
+  return out;  // DirLister sorts bytewise, as Glob does
 }
 
 }  // namespace node_agent

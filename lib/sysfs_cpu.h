@@ -20,4 +20,17 @@ std::optional<std::vector<uint32_t>> ParseCpuList(std::string_view content);
 // lexicographic order of Go's filepath.Glob (cpu0, cpu1, cpu10, cpu2, ...).
 std::vector<std::string> ListCpuDirs(const Paths& paths);
 
+// ListCpuDirs for a collector that lists every scrape: on a mounted sysfs the
+// directory stays open between scrapes (it lasts as long as the kernel), which
+// saves the path walk, open and close of each listing.
+class CpuDirLister {
+ public:
+  explicit CpuDirLister(const Paths& paths);
+  std::vector<std::string> List();
+
+ private:
+  DirLister dir_;
+  std::vector<DirEntry> entries_;
+};
+
 }  // namespace node_agent

@@ -492,6 +492,22 @@ TEST(CpuCollector, ListCpuDirsUsesGlobOrder) {
   Paths p;
   p.sysfs = dir.path() + "/sys";
   EXPECT_THAT(ListCpuDirs(p), ElementsAre("cpu0", "cpu1", "cpu10", "cpu2"));
+  CpuDirLister lister(p);
+  EXPECT_THAT(lister.List(), ElementsAre("cpu0", "cpu1", "cpu10", "cpu2"));
+  // A fixture tree is listed afresh each time: a CPU added shows at once.
+  std::filesystem::create_directories(dir.path() + "/sys/devices/system/cpu/cpu3");
+  EXPECT_THAT(lister.List(), ElementsAre("cpu0", "cpu1", "cpu10", "cpu2", "cpu3"));
+  std::filesystem::remove_all(dir.path() + "/sys/devices/system/cpu");
+  EXPECT_THAT(lister.List(), ElementsAre());
+}
+
+// On the live sysfs the directory stays open; each listing is still the current one.
+TEST(CpuCollector, CpuDirListerOnLiveSysfsListsAsListCpuDirs) {
+  Paths live;
+  if (!IsSysfsMount(live.Sys("devices/system/cpu"))) GTEST_SKIP() << "no sysfs mounted";
+  CpuDirLister lister(live);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(lister.List(), ListCpuDirs(live));
+  EXPECT_FALSE(lister.List().empty());
 }
 
 TEST(CpuCollector, IsRegistered) {
