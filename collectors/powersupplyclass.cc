@@ -156,11 +156,12 @@ class PowerSupplyClassCollector : public Collector {
  public:
   PowerSupplyClassCollector(const Paths& paths, const PowerSupplyOptions& options)
       : dir_(paths.Sys("class/power_supply")),
+        class_lister_(dir_, IsSysfsMount(paths.sysfs)),
         ignored_(Regex::ForFlag("collector.powersupply.ignored-supplies", options.ignored_supplies)) {}
 
   void Collect(MetricSet& out) override {
     std::vector<DirEntry> supplies;
-    if (!List(dir_, supplies)) return out.SetNoData("no power supplies: " + dir_);
+    if (!List(class_lister_, supplies)) return out.SetNoData("no power supplies: " + dir_);
     std::vector<PowerSupply> parsed;
     for (const DirEntry& s : supplies) {
       // node_exporter parses every supply and drops the ignored ones after;
@@ -174,11 +175,11 @@ class PowerSupplyClassCollector : public Collector {
  private:
   // False where `dir` does not exist: no power_supply class, or a supply
   // gone since the class was listed (node_exporter's ErrNoData either way).
-  static bool List(const std::string& dir, std::vector<DirEntry>& entries) {
-    DirLister lister(dir, false);
+  static bool List(DirLister& lister, std::vector<DirEntry>& entries) {
     if (int err = lister.List(entries); err != 0) {
       if (err == ENOENT) return false;
-      throw std::runtime_error(fmt::format("could not get power_supply class info: {}: {}", dir, std::strerror(err)));
+      throw std::runtime_error(
+          fmt::format("could not get power_supply class info: {}: {}", lister.path(), std::strerror(err)));
     }
     return true;
   }
@@ -188,7 +189,8 @@ class PowerSupplyClassCollector : public Collector {
     ps.name = name;
     std::string dir = dir_ + "/" + name;
     std::vector<DirEntry> files;
-    if (!List(dir, files)) throw NoDataError("no power supplies: " + dir);
+    DirLister lister(dir, false);
+    if (!List(lister, files)) throw NoDataError("no power supplies: " + dir);
     std::string value;
     for (const DirEntry& f : files) {
       if (f.type != DT_REG) continue;
@@ -205,6 +207,7 @@ class PowerSupplyClassCollector : public Collector {
   }
 
   std::string dir_;
+  DirLister class_lister_;
   Regex ignored_;
 };
 

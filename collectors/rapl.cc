@@ -50,7 +50,7 @@ bool IsPermission(int err) { return err == EACCES || err == EPERM; }
 class RaplCollector : public Collector {
  public:
   RaplCollector(const Paths& paths, const RaplOptions& options)
-      : dir_(paths.Sys("class/powercap")), options_(options) {}
+      : dir_(paths.Sys("class/powercap")), lister_(dir_, IsSysfsMount(paths.sysfs)), options_(options) {}
 
   void Collect(MetricSet& out) override {
     std::vector<Zone> zones;
@@ -86,8 +86,7 @@ class RaplCollector : public Collector {
   // False, with `out` marked no-data, where powercap is absent or closed.
   bool ListZones(std::vector<Zone>& zones, MetricSet& out) {
     std::vector<DirEntry> entries;
-    DirLister lister(dir_, false);
-    if (int err = lister.List(entries); err != 0) {
+    if (int err = lister_.List(entries); err != 0) {
       if (err == ENOENT || IsPermission(err)) {
         out.SetNoData("no powercap files: " + dir_);
         return false;
@@ -115,6 +114,7 @@ class RaplCollector : public Collector {
   }
 
   std::string dir_;
+  DirLister lister_;
   RaplOptions options_;
 };
 

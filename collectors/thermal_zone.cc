@@ -1,5 +1,6 @@
 #include "collectors/thermal_zone.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <stdexcept>
 #include <vector>
@@ -50,14 +51,16 @@ std::string ErrnoText(int err) { return std::system_category().message(err); }
 
 class ThermalZoneCollector : public Collector {
  public:
-  explicit ThermalZoneCollector(const Paths& paths) : paths_(paths) {}
+  explicit ThermalZoneCollector(const Paths& paths)
+      : class_lister_(paths.Sys("class/thermal"), IsSysfsMount(paths.sysfs)) {}
 
   void Collect(MetricSet& out) override {
-    const std::string class_dir = paths_.Sys("class/thermal");
-    std::vector<std::string> listing = ListDir(class_dir);
-    if (rescan_ || listing != listing_) {
-      listing_ = std::move(listing);
-      Rescan(class_dir);
+    // A missing class lists empty, as node_exporter's glob matches nothing.
+    class_lister_.List(entries_);
+    if (rescan_ || !SameNames(entries_, listing_)) {
+      listing_.clear();
+      for (const DirEntry& e : entries_) listing_.push_back(e.name);
+      Rescan(class_lister_.path());
     }
 
     // All zones are read before any is reported: node_exporter reports none
@@ -182,6 +185,11 @@ class ThermalZoneCollector : public Collector {
 
   // Resolves an entry; a stub that leads nowhere keeps its own path, so its
   // reads fail (ENOTDIR) as node_exporter's do.
+  static bool SameNames(const std::vector<DirEntry>& entries, const std::vector<std::string>& names) {
+    return std::equal(entries.begin(), entries.end(), names.begin(), names.end(),
+                      [](const DirEntry& e, const std::string& name) { return e.name == name; });
+  }
+
   static std::string EntryDir(const std::string& path) {
     auto dir = ResolveDirLink(path);
     return dir ? *dir : path;
@@ -224,7 +232,8 @@ class ThermalZoneCollector : public Collector {
     }
   }
 
-  Paths paths_;
+  DirLister class_lister_;
+  std::vector<DirEntry> entries_;
   std::vector<std::string> listing_;
   bool rescan_ = true;
   std::vector<Zone> zones_;

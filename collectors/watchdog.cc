@@ -77,12 +77,12 @@ bool NoDataErrno(int err) { return err == ENOENT || err == EACCES || err == EPER
 
 class WatchdogCollector : public Collector {
  public:
-  explicit WatchdogCollector(const Paths& paths) : dir_(paths.Sys("class/watchdog")) {}
+  explicit WatchdogCollector(const Paths& paths)
+      : dir_(paths.Sys("class/watchdog")), lister_(dir_, IsSysfsMount(paths.sysfs)) {}
 
   void Collect(MetricSet& out) override {
     std::vector<DirEntry> entries;
-    DirLister lister(dir_, false);
-    if (int err = lister.List(entries); err != 0) {
+    if (int err = lister_.List(entries); err != 0) {
       if (NoDataErrno(err)) return out.SetNoData("no watchdog devices: " + dir_);
       throw std::runtime_error(fmt::format("failed to list watchdog devices at {}: {}", dir_, std::strerror(err)));
     }
@@ -112,6 +112,7 @@ class WatchdogCollector : public Collector {
   }
 
   std::string dir_;
+  DirLister lister_;
 };
 
 std::unique_ptr<Collector> CreateWatchdog(const Paths& paths) { return NewWatchdogCollector(paths); }

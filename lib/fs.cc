@@ -127,26 +127,49 @@ std::vector<std::string> ListDir(const std::string& path) {
   return names;
 }
 
-DirLister::~DirLister() {
-  if (dir_) ::closedir(dir_);
-}
+DirLister::~DirLister() { Close(); }
 
 int DirLister::List(std::vector<DirEntry>& entries) {
   entries.clear();
-  if (dir_) {
+  const bool reused = dir_ != nullptr;
+  if (reused) {
     ::rewinddir(dir_);
-  } else {
-    dir_ = ::opendir(path_.c_str());
-    if (!dir_) return errno;
+  } else if (int err = Open(); err != 0) {
+    return err;
   }
-  int err = 0;
+  int err = ReadEntries(entries);
+  if (reused && (err != 0 || entries.empty())) {
+    // A directory removed since it was opened (on sysfs: its driver
+    // unloaded) lists nothing or fails through the old descriptor, even once
+    // the path exists again: look afresh.
+    Close();
+    entries.clear();
+    if (int open_err = Open(); open_err != 0) return open_err;
+    err = ReadEntries(entries);
+  }
+  // A readdir error keeps what was listed (as a plain readdir loop does);
+  // the stream is reopened next time, and so is an empty one.
+  if (!keep_open_ || err != 0 || entries.empty()) Close();
+  std::sort(entries.begin(), entries.end(),
+            [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
+  return 0;
+}
+
+int DirLister::Open() {
+  dir_ = ::opendir(path_.c_str());
+  return dir_ ? 0 : errno;
+}
+
+void DirLister::Close() {
+  if (dir_) ::closedir(dir_);
+  dir_ = nullptr;
+}
+
+int DirLister::ReadEntries(std::vector<DirEntry>& entries) {
   for (;;) {
     errno = 0;
     dirent* e = ::readdir(dir_);
-    if (!e) {
-      err = errno;  // 0 at the end of the directory
-      break;
-    }
+    if (!e) return errno;  // 0 at the end of the directory
     std::string_view name = e->d_name;
     if (name == "." || name == "..") continue;
     unsigned char type = e->d_type;
@@ -158,15 +181,6 @@ int DirLister::List(std::vector<DirEntry>& entries) {
     }
     entries.push_back({std::string(name), e->d_ino, type});
   }
-  // A readdir error keeps what was listed (as a plain readdir loop does);
-  // the stream is reopened next time.
-  if (!keep_open_ || err != 0) {
-    ::closedir(dir_);
-    dir_ = nullptr;
-  }
-  std::sort(entries.begin(), entries.end(),
-            [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
-  return 0;
 }
 
 namespace {

@@ -77,10 +77,11 @@ struct DirEntry {
 };
 
 // A directory listed every scrape. With `keep_open` (a mounted sysfs or
-// procfs, whose directories are not replaced) the stream stays open and is
-// rewound for the next listing, saving opendir's open and fstat and
-// closedir's close; otherwise (a fixture tree, which tests rebuild) it is
-// opened and closed each time. A stream that fails is reopened next time.
+// procfs) the stream stays open and is rewound for the next listing, saving
+// opendir's open and fstat and closedir's close; otherwise (a fixture tree,
+// which tests rebuild) it is opened and closed each time. A stream that fails
+// or lists nothing is not kept: a removed directory lists nothing through an
+// old descriptor, so an empty rewound listing is taken again from the path.
 class DirLister {
  public:
   DirLister(std::string path, bool keep_open) : path_(std::move(path)), keep_open_(keep_open) {}
@@ -93,6 +94,10 @@ class DirLister {
   bool keep_open() const { return keep_open_; }
 
  private:
+  int Open();
+  void Close();
+  int ReadEntries(std::vector<DirEntry>& entries);
+
   std::string path_;
   bool keep_open_;
   DIR* dir_ = nullptr;

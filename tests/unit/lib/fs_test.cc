@@ -61,6 +61,48 @@ TEST(DirLister, KeptStreamSeesChangesAndTypes) {
   EXPECT_TRUE(entries.empty());
 }
 
+// A directory removed and made again (a sysfs class when its driver is
+// reloaded) is listed from the path, not through the stale descriptor; one
+// removed for good reports as missing.
+TEST(DirLister, KeptStreamFollowsARecreatedDirectory) {
+  TempDir root;
+  const std::string path = root.path() + "/class";
+  ASSERT_EQ(mkdir(path.c_str(), 0755), 0);
+  root.Write("class/old0", "");
+  DirLister lister(path, true);
+  std::vector<DirEntry> entries;
+  ASSERT_EQ(lister.List(entries), 0);
+  ASSERT_EQ(entries.size(), 1u);
+
+  ASSERT_EQ(unlink((path + "/old0").c_str()), 0);
+  ASSERT_EQ(rmdir(path.c_str()), 0);
+  ASSERT_EQ(mkdir(path.c_str(), 0755), 0);
+  root.Write("class/new0", "");
+  ASSERT_EQ(lister.List(entries), 0);
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].name, "new0");
+
+  ASSERT_EQ(unlink((path + "/new0").c_str()), 0);
+  ASSERT_EQ(rmdir(path.c_str()), 0);
+  EXPECT_EQ(lister.List(entries), ENOENT);
+  EXPECT_TRUE(entries.empty());
+}
+
+// An empty directory lists empty in both modes and later entries show.
+TEST(DirLister, EmptyDirectoryThenEntries) {
+  TempDir dir;
+  for (bool keep : {true, false}) {
+    DirLister lister(dir.path(), keep);
+    std::vector<DirEntry> entries{{"stale", 1, DT_REG}};
+    ASSERT_EQ(lister.List(entries), 0);
+    EXPECT_TRUE(entries.empty());
+    dir.Write("x", "");
+    ASSERT_EQ(lister.List(entries), 0);
+    ASSERT_EQ(entries.size(), 1u) << "keep_open " << keep;
+    ASSERT_EQ(unlink((dir.path() + "/x").c_str()), 0);
+  }
+}
+
 TEST(IsSysfsMount, DistinguishesFixtureFromSys) {
   TempDir dir;
   EXPECT_FALSE(IsSysfsMount(dir.path()));
