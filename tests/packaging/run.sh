@@ -100,6 +100,31 @@ check "file: statically linked, stripped" \
 check "readelf -d: no NEEDED entries" bash -c "! readelf -d '$bin_file' | grep -q NEEDED"
 check "ldd: not dynamic" bash -c "ldd '$bin_file' 2>&1 | grep -qE 'not a dynamic executable|statically linked'"
 
+# --- the revision it names -----------------------------------------------------------
+# agent/version.cmake runs at every build: the header follows a new commit without a
+# reconfigure, and is not rewritten (nothing recompiled) while the revision holds.
+version_follows_commits() {
+  local repo=$tmp/version-repo out=$tmp/version.h first second stamp
+  gen() { cmake -DSOURCE_DIR="$repo" -DVERSION=9.8.7 -DOUTPUT="$out" -P agent/version.cmake; }
+  commit() { git -C "$repo" -c user.name=t -c user.email=t@localhost commit -q --allow-empty -m "$1"; }
+  git init -q "$repo" && commit one && gen || return 1
+  first=$(git -C "$repo" rev-parse --short=12 HEAD)
+  grep -q "NODE_AGENT_REVISION \"$first\"" "$out" || { echo "not $first:"; cat "$out"; return 1; }
+  grep -q 'NODE_AGENT_VERSION "9.8.7"' "$out" || { echo "no version 9.8.7:"; cat "$out"; return 1; }
+  stamp=$(stat -c %y "$out")
+  gen && [ "$(stat -c %y "$out")" = "$stamp" ] || { echo "rewritten with the same revision"; return 1; }
+  commit two && gen || return 1
+  second=$(git -C "$repo" rev-parse --short=12 HEAD)
+  grep -q "NODE_AGENT_REVISION \"$second\"" "$out" || { echo "still not $second:"; cat "$out"; return 1; }
+}
+check "agent/version.cmake: the revision follows a commit, an unchanged one rewrites nothing" version_follows_commits
+if head=$(git rev-parse --short=12 HEAD 2>/dev/null); then
+  check "--version names the checkout's revision ($head)" \
+    bash -c "'$bin_file' --version | grep -qF 'revision: $head)'"
+else
+  skip "--version revision: not a git checkout"
+fi
+
 # What the unit's User=, empty CapabilityBoundingSet= and NoNewPrivileges= leave it:
 # as nobody with no capabilities, every collector that works as root works too.
 if have setpriv && have curl && [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
