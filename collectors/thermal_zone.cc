@@ -58,8 +58,7 @@ class ThermalZoneCollector : public Collector {
     // A missing class lists empty, as node_exporter's glob matches nothing.
     class_lister_.List(entries_);
     if (rescan_ || !SameNames(entries_, listing_)) {
-      listing_.clear();
-      for (const DirEntry& e : entries_) listing_.push_back(e.name);
+      listing_.swap(entries_);
       Rescan(class_lister_.path());
     }
 
@@ -183,13 +182,13 @@ class ThermalZoneCollector : public Collector {
     return true;
   }
 
-  // Resolves an entry; a stub that leads nowhere keeps its own path, so its
-  // reads fail (ENOTDIR) as node_exporter's do.
-  static bool SameNames(const std::vector<DirEntry>& entries, const std::vector<std::string>& names) {
-    return std::equal(entries.begin(), entries.end(), names.begin(), names.end(),
-                      [](const DirEntry& e, const std::string& name) { return e.name == name; });
+  static bool SameNames(const std::vector<DirEntry>& a, const std::vector<DirEntry>& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                      [](const DirEntry& x, const DirEntry& y) { return x.name == y.name; });
   }
 
+  // Resolves an entry; a stub that leads nowhere keeps its own path, so its
+  // reads fail (ENOTDIR) as node_exporter's do.
   static std::string EntryDir(const std::string& path) {
     auto dir = ResolveDirLink(path);
     return dir ? *dir : path;
@@ -199,7 +198,8 @@ class ThermalZoneCollector : public Collector {
     rescan_ = false;
     zones_.clear();
     devices_.clear();
-    for (const auto& entry : listing_) {
+    for (const DirEntry& e : listing_) {
+      const std::string& entry = e.name;
       if (auto name = MatchNumberedEntry(entry, "thermal_zone")) {
         std::string dir = EntryDir(class_dir + "/" + entry);
         Zone z;
@@ -233,8 +233,8 @@ class ThermalZoneCollector : public Collector {
   }
 
   DirLister class_lister_;
-  std::vector<DirEntry> entries_;
-  std::vector<std::string> listing_;
+  std::vector<DirEntry> entries_;  // this scrape's listing
+  std::vector<DirEntry> listing_;  // the one zones_ and devices_ were built from
   bool rescan_ = true;
   std::vector<Zone> zones_;
   std::vector<Device> devices_;
