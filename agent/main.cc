@@ -178,6 +178,8 @@ int main(int argc, char** argv) {
     log::Warn("Ignoring a node_exporter flag for a feature node-agent does not implement", {{"flag", flag}});
   }
   const long open_files = RaiseOpenFileLimit();
+  // Before the collectors: their opens below /proc and /sys start from these.
+  KeepPathDirsOpen(config.paths);
 
   std::unique_ptr<WebConfigFile> web_config;
   std::vector<Scraper::Named> collectors;

@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
+#include <vector>
 
 namespace node_agent {
 
@@ -27,6 +28,87 @@ std::string Paths::Join(std::string_view base, std::string_view rel) {
   out.append(rel);
   return out;
 }
+
+namespace {
+
+struct KeptDir {
+  std::string prefix;  // the directory and a '/'
+  int fd;
+};
+
+// Deepest first, so that the longest matching prefix is found first.
+std::vector<KeptDir>& KeptDirs() {
+  static std::vector<KeptDir> dirs;
+  return dirs;
+}
+
+}  // namespace
+
+bool KeepDirOpen(const std::string& dir) {
+  std::string prefix = dir;
+  while (prefix.size() > 1 && prefix.back() == '/') prefix.pop_back();
+  if (prefix.empty() || prefix == "/") return false;
+  if (!IsProcfsMount(prefix) && !IsSysfsMount(prefix)) return false;
+  prefix.push_back('/');
+  auto& dirs = KeptDirs();
+  for (const auto& d : dirs) {
+    if (d.prefix == prefix) return true;
+  }
+  int fd = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return false;
+  dirs.push_back({std::move(prefix), fd});
+  std::stable_sort(dirs.begin(), dirs.end(),
+                   [](const KeptDir& a, const KeptDir& b) { return a.prefix.size() > b.prefix.size(); });
+  return true;
+}
+
+void KeepPathDirsOpen(const Paths& paths) {
+  for (const char* rel : {"", "net"}) KeepDirOpen(paths.Proc(rel));
+  for (const char* rel : {"", "class", "fs", "devices/system"}) KeepDirOpen(paths.Sys(rel));
+}
+
+void CloseKeptDirs() {
+  for (const auto& d : KeptDirs()) ::close(d.fd);
+  KeptDirs().clear();
+}
+
+AtPath ResolveKeptDir(const std::string& path) {
+  for (const auto& d : KeptDirs()) {
+    if (path.size() > d.prefix.size() && path.compare(0, d.prefix.size(), d.prefix) == 0) {
+      return {d.fd, path.c_str() + d.prefix.size()};
+    }
+  }
+  return {AT_FDCWD, path.c_str()};
+}
+
+namespace {
+
+int OpenFile(const std::string& path) {
+  AtPath at = ResolveKeptDir(path);
+  return ::openat(at.dirfd, at.rel, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+}
+
+// opendir(3) through a kept directory.
+DIR* OpenDirStream(const std::string& path) {
+  AtPath at = ResolveKeptDir(path);
+  if (at.dirfd == AT_FDCWD) return ::opendir(path.c_str());
+  int fd = ::openat(at.dirfd, at.rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return nullptr;
+  DIR* dir = ::fdopendir(fd);
+  if (!dir) {
+    int err = errno;
+    ::close(fd);
+    errno = err;
+  }
+  return dir;
+}
+
+int StatPath(const std::string& path, struct stat* st) {
+  AtPath at = ResolveKeptDir(path);
+  return ::fstatat(at.dirfd, at.rel, st, 0);
+}
+
+}  // namespace
 
 // kShortRecords: the smallest buffer a seq_file fills per read, and the
 // longest record of the files it is used for.
@@ -74,7 +156,7 @@ void ThrowPathError(std::string_view context, std::string_view path, int err) {
 }
 
 bool ReadFile(const std::string& path, std::string& out, int* error) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  int fd = OpenFile(path);
   if (fd < 0) {
     if (error) *error = errno;
     out.clear();
@@ -115,7 +197,7 @@ std::optional<uint64_t> ReadUint(const std::string& path) {
 
 std::vector<std::string> ListDir(const std::string& path) {
   std::vector<std::string> names;
-  DIR* dir = ::opendir(path.c_str());
+  DIR* dir = OpenDirStream(path);
   if (!dir) return names;
   while (dirent* entry = ::readdir(dir)) {
     std::string_view name = entry->d_name;
@@ -156,7 +238,7 @@ int DirLister::List(std::vector<DirEntry>& entries) {
 }
 
 int DirLister::Open() {
-  dir_ = ::opendir(path_.c_str());
+  dir_ = OpenDirStream(path_);
   return dir_ ? 0 : errno;
 }
 
@@ -194,7 +276,7 @@ bool IsProcfsMount(const std::string& path) { return IsMountOfType(path, PROC_SU
 bool IsSysfsMount(const std::string& path) { return IsMountOfType(path, SYSFS_MAGIC); }
 
 size_t CountDirEntries(const std::string& path) {
-  DIR* dir = ::opendir(path.c_str());
+  DIR* dir = OpenDirStream(path);
   if (!dir) return 0;
   size_t n = 0;
   while (dirent* entry = ::readdir(dir)) {
@@ -207,18 +289,19 @@ size_t CountDirEntries(const std::string& path) {
 
 bool Exists(const std::string& path) {
   struct stat st;
-  return ::stat(path.c_str(), &st) == 0;
+  return StatPath(path, &st) == 0;
 }
 
 bool IsDir(const std::string& path) {
   struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+  return StatPath(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 std::optional<std::string> ReadLink(const std::string& path) {
   std::string buf(256, '\0');
   for (;;) {
-    ssize_t n = ::readlink(path.c_str(), buf.data(), buf.size());
+    AtPath at = ResolveKeptDir(path);
+    ssize_t n = ::readlinkat(at.dirfd, at.rel, buf.data(), buf.size());
     if (n < 0) return std::nullopt;
     if (static_cast<size_t>(n) < buf.size()) {
       buf.resize(static_cast<size_t>(n));
@@ -259,7 +342,7 @@ void CachedFile::Close() {
 
 int CachedFile::Read(std::string& out) {
   if (fd_ < 0) {
-    fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    fd_ = OpenFile(path_);
     if (fd_ < 0) {
       out.clear();
       return errno;

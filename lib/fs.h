@@ -29,6 +29,32 @@ struct Paths {
   static std::string Join(std::string_view base, std::string_view rel);
 };
 
+// Kept directory descriptors under which paths are opened with openat(2), so
+// that a scrape's opens walk only the part of a path below one: the walk
+// through /proc/net (the self/net symlink, the PID directory) or /sys/class
+// costs more than the lookup of the last name, and that lookup is all that
+// a collector of a subsystem the node lacks does per scrape.
+// KeepDirOpen keeps `dir` when it is a directory on a mounted procfs or sysfs
+// (never removed while the agent runs; a fixture tree may be replaced, so it
+// is not kept) and returns whether it did. ReadFile, CachedFile, DirLister,
+// ListDir, CountDirEntries, Exists, IsDir and ReadLink then open any path
+// below it from the deepest kept directory. Call before collectors run: the
+// set is not locked against concurrent opens.
+bool KeepDirOpen(const std::string& dir);
+// The procfs and sysfs directories a scrape opens paths below: the roots,
+// net, class, fs and devices/system.
+void KeepPathDirsOpen(const Paths& paths);
+// Closes the kept directories (tests).
+void CloseKeptDirs();
+// The descriptor and relative path openat(2) gets for `path`: a kept
+// directory and the rest of the path, or AT_FDCWD and `path` itself. The
+// pointer is into `path`.
+struct AtPath {
+  int dirfd;
+  const char* rel;
+};
+AtPath ResolveKeptDir(const std::string& path);
+
 // The one pread loop: reads `fd` from offset 0 to its end into `out` (whose
 // capacity is kept). Returns 0 or an errno (EINTR retried), `out` empty then.
 // How the loop knows the end, `rule`:

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -109,6 +110,75 @@ TEST(IsSysfsMount, DistinguishesFixtureFromSys) {
   EXPECT_FALSE(IsProcfsMount(dir.path()));
   if (!IsSysfsMount("/sys")) GTEST_SKIP() << "/sys is not a sysfs mount here";
   EXPECT_TRUE(IsSysfsMount("/sys/class/net"));
+}
+
+// A fixture tree (or anything but a procfs or sysfs directory) is never kept:
+// a test or a user may replace it, and a kept descriptor would not follow.
+TEST(KeepDirOpen, KeepsOnlyProcfsAndSysfsDirectories) {
+  TempDir dir;
+  dir.Write("net/dev", "x");
+  EXPECT_FALSE(KeepDirOpen(dir.path()));
+  EXPECT_FALSE(KeepDirOpen("/"));
+  EXPECT_FALSE(KeepDirOpen("/nonexistent"));
+  Paths fixture;
+  fixture.procfs = dir.path();
+  fixture.sysfs = dir.path();
+  KeepPathDirsOpen(fixture);
+  EXPECT_EQ(ResolveKeptDir(dir.path() + "/net/dev").dirfd, AT_FDCWD);
+  std::string out;
+  EXPECT_TRUE(ReadFile(dir.path() + "/net/dev", out));
+  EXPECT_EQ(out, "x");
+  CloseKeptDirs();
+}
+
+// Below kept directories a path is opened from the deepest one, with the
+// results the path itself gives; /proc/net is kept as the process's own
+// net directory, the symlink resolved once.
+TEST(KeepDirOpen, OpensBelowTheDeepestKeptDirectory) {
+  if (!IsProcfsMount("/proc")) GTEST_SKIP() << "/proc is not a procfs mount here";
+  std::string cmdline, dev_header;
+  ASSERT_TRUE(ReadFile("/proc/self/cmdline", cmdline));
+  auto exe = ReadLink("/proc/self/exe");
+  ASSERT_TRUE(exe);
+  auto net_names = ListDir("/proc/net");
+  ASSERT_FALSE(net_names.empty());
+
+  ASSERT_TRUE(KeepDirOpen("/proc/"));
+  ASSERT_TRUE(KeepDirOpen("/proc/net"));
+  const std::string dev = "/proc/net/dev", self_cmdline = "/proc/self/cmdline";
+  AtPath at = ResolveKeptDir(dev);  // at.rel points into `dev`
+  ASSERT_NE(at.dirfd, AT_FDCWD);
+  EXPECT_STREQ(at.rel, "dev");
+  EXPECT_EQ(ReadLink("/proc/self/fd/" + std::to_string(at.dirfd)),
+            "/proc/" + std::to_string(getpid()) + "/net");
+  at = ResolveKeptDir(self_cmdline);
+  ASSERT_NE(at.dirfd, AT_FDCWD);
+  EXPECT_STREQ(at.rel, "self/cmdline");
+  for (const char* outside : {"/proc", "/proc/", "/procfoo/x", "/sys/class/net", "proc/net/dev"}) {
+    EXPECT_EQ(ResolveKeptDir(outside).dirfd, AT_FDCWD) << outside;
+  }
+
+  std::string out;
+  ASSERT_TRUE(ReadFile("/proc/self/cmdline", out));
+  EXPECT_EQ(out, cmdline);
+  CachedFile cached("/proc/self/cmdline");
+  ASSERT_EQ(cached.Read(out), 0);
+  EXPECT_EQ(out, cmdline);
+  EXPECT_EQ(ReadLink("/proc/self/exe"), exe);
+  EXPECT_EQ(ListDir("/proc/net"), net_names);  // the kept directory itself: from the path
+  DirLister lister("/proc/net/stat", /*keep_open=*/false);
+  std::vector<DirEntry> entries;
+  EXPECT_EQ(lister.List(entries), 0);
+  EXPECT_EQ(entries.size(), ListDir("/proc/net/stat").size());
+  EXPECT_TRUE(Exists("/proc/net/dev"));
+  EXPECT_TRUE(IsDir("/proc/net/stat"));
+  EXPECT_FALSE(Exists("/proc/net/no-such-file"));
+  int err = 0;
+  EXPECT_FALSE(ReadFile("/proc/net/no-such-file", out, &err));
+  EXPECT_EQ(err, ENOENT);
+
+  CloseKeptDirs();
+  EXPECT_EQ(ResolveKeptDir("/proc/net/dev").dirfd, AT_FDCWD);
 }
 
 TEST(ReadFile, ReadsLargeFilesCompletely) {
