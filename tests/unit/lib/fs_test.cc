@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <set>
 
 #include "tests/support/test_util.h"
 
@@ -101,6 +103,44 @@ TEST(DirLister, EmptyDirectoryThenEntries) {
     ASSERT_EQ(lister.List(entries), 0);
     ASSERT_EQ(entries.size(), 1u) << "keep_open " << keep;
     ASSERT_EQ(unlink((dir.path() + "/x").c_str()), 0);
+  }
+}
+
+// A listing takes as many getdents64 calls as the directory needs: on a
+// fixture tree until one returns 0, on procfs until one leaves room for
+// another entry. Both directories here need more than one call.
+TEST(DirLister, ListsDirectoriesLongerThanOneRead) {
+  TempDir dir;
+  const std::string padding(60, 'n');
+  for (int i = 0; i < 400; ++i) dir.Write(padding + std::to_string(i), "");
+  for (bool keep : {false, true}) {
+    DirLister lister(dir.path(), keep);
+    std::vector<DirEntry> entries;
+    ASSERT_EQ(lister.List(entries), 0);
+    EXPECT_EQ(entries.size(), 400u) << "keep_open " << keep;
+  }
+
+  if (!IsProcfsMount("/proc")) GTEST_SKIP() << "/proc is not a procfs mount here";
+  rlimit lim{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &lim), 0);
+  constexpr int kFds = 900;  // about 21 KiB of entries in /proc/self/fd
+  if (lim.rlim_cur < kFds + 64) GTEST_SKIP() << "RLIMIT_NOFILE too low here";
+  std::vector<int> fds;
+  for (int i = 0; i < kFds; ++i) {
+    int fd = dup(0);
+    ASSERT_GE(fd, 0);
+    fds.push_back(fd);
+  }
+  ASSERT_TRUE(KeepDirOpen("/proc"));
+  DirLister lister("/proc/self/fd", /*keep_open=*/false);
+  std::vector<DirEntry> entries;
+  ASSERT_EQ(lister.List(entries), 0);
+  CloseKeptDirs();
+  std::set<std::string> names;
+  for (const auto& e : entries) names.insert(e.name);
+  for (int fd : fds) {
+    EXPECT_TRUE(names.count(std::to_string(fd))) << "fd " << fd << " missing";
+    close(fd);
   }
 }
 
