@@ -175,7 +175,7 @@ bool Dechunk(std::string_view in, std::string& out, std::string& error) {
 
 }  // namespace
 
-bool ParseHttpResponse(std::string_view raw, HttpResponse& out, std::string& error) {
+bool ParseHttpResponse(std::string_view raw, HttpClientResponse& out, std::string& error) {
   auto head_end = raw.find("\r\n\r\n");
   if (head_end == std::string_view::npos) {
     error = "truncated response head";
@@ -339,7 +339,7 @@ bool Exchange(int fd, const std::string& request, Clock::time_point deadline, st
 }  // namespace
 
 bool HttpPost(const HttpTarget& target, std::string_view content_type, std::string_view body,
-              std::chrono::milliseconds timeout, HttpResponse& out, std::string& error) {
+              std::chrono::milliseconds timeout, HttpClientResponse& out, std::string& error) {
   auto deadline = Clock::now() + timeout;
   int fd = Connect(target, deadline, error);
   if (fd < 0) return false;

@@ -24,7 +24,9 @@ struct HttpTarget {
 // nullopt with `error` set for other schemes or a malformed URL.
 std::optional<HttpTarget> ParseHttpUrl(std::string_view url, std::string& error);
 
-struct HttpResponse {
+// Not "HttpResponse": agent/http_server.h has one in this namespace, and two
+// different types of one name break the One Definition Rule (gcc -flto -Wodr).
+struct HttpClientResponse {
   int status = 0;
   std::string body;
 };
@@ -32,11 +34,11 @@ struct HttpResponse {
 // A complete response as read off the wire until the peer closed: status
 // line, headers, and a body delimited by Content-Length, chunked coding, or
 // the end of the input. False with `error` set when malformed or truncated.
-bool ParseHttpResponse(std::string_view raw, HttpResponse& out, std::string& error);
+bool ParseHttpResponse(std::string_view raw, HttpClientResponse& out, std::string& error);
 
 // POSTs `body`; every step (resolve excepted, connect, write, read) ends at
 // `timeout` after the call.
 bool HttpPost(const HttpTarget& target, std::string_view content_type, std::string_view body,
-              std::chrono::milliseconds timeout, HttpResponse& out, std::string& error);
+              std::chrono::milliseconds timeout, HttpClientResponse& out, std::string& error);
 
 }  // namespace node_agent

@@ -78,7 +78,7 @@ class SupervisordCollector : public Collector {
 
   void Collect(MetricSet& out) override {
     static const std::string request = XmlRpcCall("supervisor.getAllProcessInfo");
-    HttpResponse response;
+    HttpClientResponse response;
     std::string error;
     if (!HttpPost(target_, "text/xml", request, timeout_, response, error)) {
       throw std::runtime_error("unable to call supervisord: " + error);

@@ -3,7 +3,7 @@
 #include "tests/fuzz/fuzz_util.h"
 
 FUZZ_TEST(data) {
-  node_agent::HttpResponse r;
+  node_agent::HttpClientResponse r;
   std::string error;
   if (node_agent::ParseHttpResponse(data, r, error)) {
     FUZZ_CHECK(r.status >= 0 && r.status <= 999);

@@ -171,7 +171,7 @@ TEST(HttpParse, Urls) {
 }
 
 TEST(HttpParse, Responses) {
-  HttpResponse r;
+  HttpClientResponse r;
   std::string error;
   ASSERT_TRUE(ParseHttpResponse("HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nabcdef", r, error));
   EXPECT_EQ(r.status, 200);
