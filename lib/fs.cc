@@ -213,14 +213,13 @@ DirLister::~DirLister() { Close(); }
 
 int DirLister::List(std::vector<DirEntry>& entries) {
   entries.clear();
-  const bool reused = fd_ >= 0;
-  int err = 0;
+  const bool reused = dir_ != nullptr;
   if (reused) {
-    if (::lseek(fd_, 0, SEEK_SET) < 0) err = errno;
-  } else if (int open_err = Open(); open_err != 0) {
-    return open_err;
+    ::rewinddir(dir_);
+  } else if (int err = Open(); err != 0) {
+    return err;
   }
-  if (err == 0) err = ReadEntries(entries);
+  int err = ReadEntries(entries);
   if (reused && (err != 0 || entries.empty())) {
     // A directory removed since it was opened (on sysfs: its driver
     // unloaded) lists nothing or fails through the old descriptor, even once
@@ -230,8 +229,8 @@ int DirLister::List(std::vector<DirEntry>& entries) {
     if (int open_err = Open(); open_err != 0) return open_err;
     err = ReadEntries(entries);
   }
-  // A read error keeps what was listed (as a plain readdir loop does); the
-  // directory is reopened next time, and so is an empty one.
+  // A readdir error keeps what was listed (as a plain readdir loop does);
+  // the stream is reopened next time, and so is an empty one.
   if (!keep_open_ || err != 0 || entries.empty()) Close();
   std::sort(entries.begin(), entries.end(),
             [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
@@ -239,44 +238,30 @@ int DirLister::List(std::vector<DirEntry>& entries) {
 }
 
 int DirLister::Open() {
-  AtPath at = ResolveKeptDir(path_);
-  fd_ = ::openat(at.dirfd, at.rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK);
-  if (fd_ < 0) return errno;
-  whole_reads_ = keep_open_ || at.dirfd != AT_FDCWD;
-  return 0;
+  dir_ = OpenDirStream(path_);
+  return dir_ ? 0 : errno;
 }
 
 void DirLister::Close() {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
+  if (dir_) ::closedir(dir_);
+  dir_ = nullptr;
 }
 
 int DirLister::ReadEntries(std::vector<DirEntry>& entries) {
-  // getdents64 fills whole struct dirent64 records (the kernel's
-  // linux_dirent64), each at most sizeof(dirent64).
-  alignas(dirent64) char buf[16384];
   for (;;) {
-    ssize_t n = ::getdents64(fd_, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno;
-    }
-    if (n == 0) return 0;
-    for (ssize_t off = 0; off < n;) {
-      const auto* e = reinterpret_cast<const dirent64*>(buf + off);
-      off += e->d_reclen;
-      std::string_view name = e->d_name;
-      if (name == "." || name == "..") continue;
-      unsigned char type = e->d_type;
-      if (type == DT_UNKNOWN) {
-        struct stat st;
-        if (::fstatat(fd_, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-          type = S_ISREG(st.st_mode) ? DT_REG : S_ISDIR(st.st_mode) ? DT_DIR : DT_LNK;
-        }
+    errno = 0;
+    dirent* e = ::readdir(dir_);
+    if (!e) return errno;  // 0 at the end of the directory
+    std::string_view name = e->d_name;
+    if (name == "." || name == "..") continue;
+    unsigned char type = e->d_type;
+    if (type == DT_UNKNOWN) {
+      struct stat st;
+      if (::fstatat(::dirfd(dir_), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        type = S_ISREG(st.st_mode) ? DT_REG : S_ISDIR(st.st_mode) ? DT_DIR : DT_LNK;
       }
-      entries.push_back({std::string(name), e->d_ino, type});
     }
-    if (whole_reads_ && static_cast<size_t>(n) + sizeof(dirent64) <= sizeof buf) return 0;
+    entries.push_back({std::string(name), e->d_ino, type});
   }
 }
 

@@ -103,22 +103,18 @@ struct DirEntry {
 };
 
 // A directory listed every scrape. With `keep_open` (a mounted sysfs or
-// procfs) the descriptor stays open and is rewound for the next listing,
-// saving the open and close; otherwise (a fixture tree, which tests rebuild)
-// it is opened and closed each time. A descriptor that fails or lists nothing
-// is not kept: a removed directory lists nothing through an old descriptor,
-// so an empty rewound listing is taken again from the path. On procfs and
-// sysfs (a kept stream, or a path below a KeepDirOpen directory) a getdents64
-// with room left for another entry was the last: those file systems fill the
-// buffer until the next entry does not fit, so the call that would return 0
-// is saved; elsewhere (FUSE returns a page per call) it reads until 0.
+// procfs) the stream stays open and is rewound for the next listing, saving
+// opendir's open and fstat and closedir's close; otherwise (a fixture tree,
+// which tests rebuild) it is opened and closed each time. A stream that fails
+// or lists nothing is not kept: a removed directory lists nothing through an
+// old descriptor, so an empty rewound listing is taken again from the path.
 class DirLister {
  public:
   DirLister(std::string path, bool keep_open) : path_(std::move(path)), keep_open_(keep_open) {}
   DirLister(const DirLister&) = delete;
   DirLister& operator=(const DirLister&) = delete;
   ~DirLister();
-  // The entries, sorted by name, without "." and ".."; 0 or open's errno.
+  // The entries, sorted by name, without "." and ".."; 0 or opendir's errno.
   int List(std::vector<DirEntry>& entries);
   const std::string& path() const { return path_; }
   bool keep_open() const { return keep_open_; }
@@ -130,8 +126,7 @@ class DirLister {
 
   std::string path_;
   bool keep_open_;
-  int fd_ = -1;
-  bool whole_reads_ = false;  // a short getdents64 is the end (procfs, sysfs)
+  DIR* dir_ = nullptr;
 };
 
 // Whether `path` is on a mounted procfs / sysfs (statfs's f_type), which
