@@ -11,6 +11,7 @@
 #include "agent/scrape.h"
 #include "lib/collector.h"
 #include "lib/family_pool.h"
+#include "lib/fs.h"
 #include "lib/log.h"
 #include "tests/support/decode.h"
 
@@ -23,6 +24,7 @@ Config DefaultConfig() {
   const char* argv[] = {"microbench"};
   ParseFlags(1, argv, config);
   log::SetLevel("error");
+  KeepPathDirsOpen(config.paths);  // as main does before creating collectors
   return config;
 }
 
