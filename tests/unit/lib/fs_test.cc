@@ -129,9 +129,11 @@ TEST(DirLister, ListsDirectoriesLongerThanOneRead) {
   const rlimit saved = lim;
   lim.rlim_cur = std::max<rlim_t>(lim.rlim_cur, kFds + 64);
   ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &lim), 0);
-  std::vector<int> fds;
-  for (rlim_t i = 0; i < kFds; ++i) {
-    int fd = dup(0);
+  const int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);  // stdin may be closed
+  ASSERT_GE(null_fd, 0);
+  std::vector<int> fds{null_fd};
+  for (rlim_t i = 1; i < kFds; ++i) {
+    int fd = dup(null_fd);
     ASSERT_GE(fd, 0);
     fds.push_back(fd);
   }
@@ -181,7 +183,7 @@ TEST(KeepDirOpen, KeepsOnlyProcfsAndSysfsDirectories) {
 // net directory, the symlink resolved once.
 TEST(KeepDirOpen, OpensBelowTheDeepestKeptDirectory) {
   if (!IsProcfsMount("/proc")) GTEST_SKIP() << "/proc is not a procfs mount here";
-  std::string cmdline, dev_header;
+  std::string cmdline;
   ASSERT_TRUE(ReadFile("/proc/self/cmdline", cmdline));
   auto exe = ReadLink("/proc/self/exe");
   ASSERT_TRUE(exe);
