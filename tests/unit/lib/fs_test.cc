@@ -196,8 +196,9 @@ TEST(KeepDirOpen, OpensBelowTheDeepestKeptDirectory) {
   AtPath at = ResolveKeptDir(dev);  // at.rel points into `dev`
   ASSERT_NE(at.dirfd, AT_FDCWD);
   EXPECT_STREQ(at.rel, "dev");
-  EXPECT_EQ(ReadLink("/proc/self/fd/" + std::to_string(at.dirfd)),
-            "/proc/" + std::to_string(getpid()) + "/net");
+  auto self = ReadLink("/proc/self");  // this process's PID as this procfs numbers it
+  ASSERT_TRUE(self);
+  EXPECT_EQ(ReadLink("/proc/self/fd/" + std::to_string(at.dirfd)), "/proc/" + *self + "/net");
   at = ResolveKeptDir(self_cmdline);
   ASSERT_NE(at.dirfd, AT_FDCWD);
   EXPECT_STREQ(at.rel, "self/cmdline");
