@@ -91,7 +91,6 @@ int OpenFile(const std::string& path) {
 // opendir(3) through a kept directory.
 DIR* OpenDirStream(const std::string& path) {
   AtPath at = ResolveKeptDir(path);
-  if (at.dirfd == AT_FDCWD) return ::opendir(path.c_str());
   int fd = ::openat(at.dirfd, at.rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return nullptr;
   DIR* dir = ::fdopendir(fd);

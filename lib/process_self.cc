@@ -84,8 +84,7 @@ class ProcessSelfCollector : public Collector {
   // (and a directory not on procfs) give no count there: list it.
   size_t OpenFds() const {
     struct stat st {};
-    AtPath at = ResolveKeptDir(fd_dir_);
-    if (fd_dir_on_procfs_ && ::fstatat(at.dirfd, at.rel, &st, 0) == 0 && st.st_size > 0) {
+    if (fd_dir_on_procfs_ && stat(fd_dir_.c_str(), &st) == 0 && st.st_size > 0) {
       return static_cast<size_t>(st.st_size) + 1;
     }
     return CountDirEntries(fd_dir_);
