@@ -1,9 +1,13 @@
 // A small HTTP/1.1 server on Boost.Beast. It knows nothing of metrics: every
-// request goes to a Handler, run on a small pool of worker threads (a scrape
-// may block up to its deadline) while the one io thread keeps accepting,
-// reading, timing out and rejecting. Limits: connections, requests in the
-// workers (503 beyond), request head size (431) and time (slowloris), idle
-// keep-alive time, no request body (413). docs/hardening.md lists them. Optional TLS and basic auth from
+// request goes to a Handler. A new connection is owned by an idle worker
+// thread, which reads, handles (a scrape may block up to its deadline) and
+// answers its requests with no hand-off between threads; a connection
+// accepted while every worker is busy stays on the one io thread, which reads
+// its requests and queues them for a shared pool, so it is answered — or
+// refused with 503 past the request limit — without waiting for a busy
+// worker. Limits: connections, requests being handled (503 beyond), request
+// head size (431) and time (slowloris), idle keep-alive time, no request body
+// (413). docs/hardening.md lists them. Optional TLS and basic auth from
 // --web.config.file (agent/web_config_file.h).
 #pragma once
 
@@ -69,7 +73,7 @@ class HttpServer {
     // The whole request head from its first byte (and a TLS handshake): a
     // client trickling bytes (slowloris) is cut off.
     int head_timeout_seconds = 10;
-    // Requests queued for or running on the workers (--web.max-requests);
+    // Requests being handled or queued for a worker (--web.max-requests);
     // beyond it 503 at once. 0: no limit (still bounded by max_connections).
     int max_requests = 40;
     // Open connections; beyond it the longest-idle connection waiting for a
@@ -79,8 +83,9 @@ class HttpServer {
     // Basic auth checks not answered from the cache, waiting for or running
     // bcrypt (one at a time, on a thread of its own); beyond it 429.
     int max_pending_auth = 4;
-    // Worker threads running the handler, started on the first request.
-    // 0: min(4, hardware threads).
+    // Worker threads owning connections, started on the first connection; as
+    // many again for the pool that serves connections accepted while all of
+    // them were busy, started when first needed. 0: min(4, hardware threads).
     int worker_threads = 0;
     // Builds the 503 past max_requests (the handler counts it); empty: a plain 503.
     HttpHandler overloaded;

@@ -1,5 +1,6 @@
 // The HTTP server's limits through real sockets on 127.0.0.1: requests past
-// max_requests get 503 at once while the workers are busy, connections past
+// max_requests get 503 at once while the workers are busy, a connection
+// accepted while they are busy is still served beside them, connections past
 // max_connections are closed, a trickled request head and an idle keep-alive
 // connection are cut off, a request body is refused.
 #include <arpa/inet.h>
@@ -137,6 +138,65 @@ TEST(HttpServer, PastMaxRequestsAnswers503AtOnce) {
   EXPECT_EQ(ReadUntilClosed(a, 3s).rfind("HTTP/1.1 200", 0), 0u);
   EXPECT_EQ(ReadUntilClosed(b, 3s).rfind("HTTP/1.1 200", 0), 0u);
   for (int fd : {a, b, c}) close(fd);
+}
+
+TEST(HttpServer, PastMaxRequestsAnswers503OnAnIdleWorkerToo) {
+  HttpServer::Options o;
+  o.max_requests = 1;
+  o.worker_threads = 2;
+  TestServer server(o);
+  server.Hold();
+  int a = Connect(server.port());
+  Send(a, kGet);
+  ASSERT_TRUE(server.WaitStarted(1));
+  // The second worker is idle and takes this connection; the limit refuses it.
+  int b = Connect(server.port());
+  Send(b, kGet);
+  std::string second = ReadUntilClosed(b, 3s);
+  EXPECT_EQ(second.rfind("HTTP/1.1 503", 0), 0u) << second;
+  server.Release();
+  EXPECT_EQ(ReadUntilClosed(a, 3s).rfind("HTTP/1.1 200", 0), 0u);
+  for (int fd : {a, b}) close(fd);
+}
+
+TEST(HttpServer, ConnectionAcceptedWhileWorkersAreBusyIsServedBesideThem) {
+  HttpServer::Options o;
+  o.max_requests = 0;
+  o.worker_threads = 2;
+  TestServer server(o);
+  server.Hold();
+  int a = Connect(server.port()), b = Connect(server.port());
+  Send(a, kGet);
+  Send(b, kGet);
+  ASSERT_TRUE(server.WaitStarted(2));
+  // Each worker is inside a request its connection sent: a third connection
+  // must not queue behind either of them.
+  int c = Connect(server.port());
+  Send(c, "GET /third HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_TRUE(server.WaitStarted(3)) << "the third request waited for a busy worker";
+  server.Release();
+  EXPECT_NE(ReadUntilClosed(c, 3s).find("ok /third"), std::string::npos);
+  EXPECT_EQ(ReadUntilClosed(a, 3s).rfind("HTTP/1.1 200", 0), 0u);
+  EXPECT_EQ(ReadUntilClosed(b, 3s).rfind("HTTP/1.1 200", 0), 0u);
+  for (int fd : {a, b, c}) close(fd);
+}
+
+TEST(HttpServer, KeepAliveConnectionIsAnsweredInTurn) {
+  HttpServer::Options o;
+  o.worker_threads = 1;
+  TestServer server(o);
+  int fd = Connect(server.port());
+  for (int i = 0; i < 3; ++i) {
+    std::string target = "/r" + std::to_string(i);
+    Send(fd, "GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    std::string got;
+    auto end = std::chrono::steady_clock::now() + 3s;
+    while (got.find("ok " + target) == std::string::npos && std::chrono::steady_clock::now() < end) {
+      got += ReadUntilClosed(fd, 50ms);
+    }
+    EXPECT_NE(got.find("ok " + target), std::string::npos) << "request " << i << ": " << got;
+  }
+  close(fd);
 }
 
 TEST(HttpServer, ConnectionsPastTheCapAreClosedWhenNoneIsIdle) {
