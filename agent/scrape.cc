@@ -15,6 +15,10 @@ namespace node_agent {
 struct Scraper::Entry {
   std::string name;
   std::unique_ptr<Collector> collector;
+  // Its node_scrape_collector_* sample lines up to the value, encoded once:
+  // every scrape adds two samples per collector.
+  std::string duration_prefix;
+  std::string success_prefix;
   // A collector's cached state is used by one scrape at a time; a second
   // scrape waits for it, but never past its own deadline.
   std::timed_mutex mutex;
@@ -67,6 +71,18 @@ using Job = Scraper::Job;
 using Pool = Scraper::Pool;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+constexpr std::string_view kDurationFamily = "node_scrape_collector_duration_seconds";
+constexpr std::string_view kSuccessFamily = "node_scrape_collector_success";
+
+// `family{collector="name"} `: a sample line up to its value.
+std::string SamplePrefix(std::string_view family, std::string_view collector) {
+  std::string out(family);
+  out.append("{collector=\"");
+  AppendEscapedLabelValue(out, collector);
+  out.append("\"} ");
+  return out;
+}
 
 bool RunCollector(const std::string& name, Collector& collector, MetricSet& out) {
   CollectResult result = RunCollect(collector, out);
@@ -276,8 +292,8 @@ void Scraper::WaitForJob(Job& job, Clock::time_point now) {
 }
 
 // Takes the finished collectors' families, marks those still running stuck,
-// and adds every collector's node_scrape_collector_* samples to `self`.
-void Scraper::GatherResults(Job& job, std::vector<EncodedFamily>& families, MetricSet& self) {
+// and adds the node_scrape_collector_* families.
+void Scraper::GatherResults(Job& job, std::vector<EncodedFamily>& families) {
   std::lock_guard<std::mutex> lock(job.mutex);
   Clock::time_point now = Clock::now();
   for (auto& task : job.tasks) {
@@ -300,15 +316,23 @@ void Scraper::GatherResults(Job& job, std::vector<EncodedFamily>& families, Metr
         break;
     }
   }
-  // One family, then the other: consecutive samples of a family skip its lookup.
+  families.reserve(families.size() + 2);
+  EncodedFamily& duration = families.emplace_back();
+  duration.name = kDurationFamily;
+  duration.help = "node_exporter: Duration of a collector scrape.";
+  duration.type = MetricType::Gauge;
+  EncodedFamily& success = families.emplace_back();
+  success.name = kSuccessFamily;
+  success.help = "node_exporter: Whether a collector succeeded.";
+  success.type = MetricType::Gauge;
   for (const auto& task : job.tasks) {
-    self.Gauge("node_scrape_collector_duration_seconds", "node_exporter: Duration of a collector scrape.",
-               {{"collector", task.entry->name}}, task.seconds);
+    duration.samples.append(task.entry->duration_prefix);
+    AppendDouble(duration.samples, task.seconds);
+    duration.samples.push_back('\n');
+    success.samples.append(task.entry->success_prefix);
+    success.samples.append(task.state == Job::State::kDone && task.success ? "1\n" : "0\n");
   }
-  for (const auto& task : job.tasks) {
-    self.Gauge("node_scrape_collector_success", "node_exporter: Whether a collector succeeded.",
-               {{"collector", task.entry->name}}, task.state == Job::State::kDone && task.success ? 1 : 0);
-  }
+  duration.count = success.count = job.tasks.size();
 }
 
 void Scraper::CollectExtra(MetricSet& self) {
@@ -333,6 +357,8 @@ Scraper::Scraper(std::vector<Named> collectors, std::vector<std::unique_ptr<Coll
     auto entry = std::make_shared<Entry>();
     entry->name = std::move(c.name);
     entry->collector = std::move(c.collector);
+    entry->duration_prefix = SamplePrefix(kDurationFamily, entry->name);
+    entry->success_prefix = SamplePrefix(kSuccessFamily, entry->name);
     entries_.push_back(std::move(entry));
   }
   std::sort(entries_.begin(), entries_.end(),
@@ -389,7 +415,7 @@ bool Scraper::Scrape(const std::vector<std::string>& include, const std::vector<
   if (!job->tasks.empty()) {
     AddRunner(pool_, job);
     WaitForJob(*job, now);
-    GatherResults(*job, families, self);
+    GatherResults(*job, families);
   }
   CollectExtra(self);
   for (auto& f : self.Take()) families.push_back(std::move(f));

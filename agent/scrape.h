@@ -87,7 +87,7 @@ class Scraper {
 
  private:
   void WaitForJob(Job& job, Clock::time_point now);
-  void GatherResults(Job& job, std::vector<EncodedFamily>& families, MetricSet& self);
+  void GatherResults(Job& job, std::vector<EncodedFamily>& families);
   void CollectExtra(MetricSet& self);
   std::vector<std::shared_ptr<Entry>> entries_;
   std::vector<std::unique_ptr<Collector>> extra_;
