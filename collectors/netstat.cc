@@ -188,11 +188,20 @@ class NetstatCollector : public Collector {
   // One file: its descriptor, this scrape's content, and the Field of each
   // name position seen last time (the layout is the kernel's and does not
   // change, so this finds every field without hashing).
+  // A header line as last read, at its place in the file: the next scrape
+  // finds the same text there and skips splitting and matching its names.
+  struct KnownHeader {
+    std::string text;
+    size_t slot = 0;   // its first name's slot
+    size_t names = 0;  // after the "Name:" field
+  };
+
   struct File {
     explicit File(std::string path) : file(std::move(path), ShortRead::kIsEnd) {}
     CachedFile file;
     std::string buf;
     std::vector<Field*> slots;
+    std::vector<KnownHeader> headers;
   };
 
   // One protocol of one file: its selected, valid samples in file order.
@@ -274,13 +283,44 @@ class NetstatCollector : public Collector {
     problems.push_back(fmt::format("invalid value '{}' for {}{}", value, protocol, name));
   }
 
+  // A values line under a header line read as last time: its section from
+  // the known slots. False (nothing added) when any value is not a number:
+  // the caller parses the pair in full, reporting what is wrong.
+  bool AddKnownSection(const File& file, const KnownHeader& known, std::string_view header_line,
+                       std::string_view values_line) {
+    Fields(values_line, values_);
+    std::string_view name = header_line.substr(0, header_line.find_first_of(" \t"));
+    if (values_.size() != known.names + 1 || values_[0] != name) return false;
+    for (size_t k = 1; k < values_.size(); ++k) {
+      if (!IsNumber(values_[k])) return false;
+    }
+    Section& section = NewSection(SectionName(name));
+    for (size_t k = 1; k < values_.size(); ++k) {
+      Field* field = file.slots[known.slot + k - 1];
+      if (field->selected) section.samples.emplace_back(field, *ParseDouble(values_[k]));
+    }
+    return true;
+  }
+
   // As ParseNetStats.
   void ParseNetStatsFile(File& file, bool merge, std::vector<std::string>& problems) {
     size_t first = pool_used_;
     size_t slot = 0;
+    size_t header = 0;  // pairs of lines read so far
     std::string_view rest = file.buf, line, next;
     bool have_line = NextLine(rest, line);
     while (have_line) {
+      if (header < file.headers.size() && file.headers[header].slot == slot && file.headers[header].text == line) {
+        const KnownHeader& known = file.headers[header];
+        std::string_view after_header = rest;
+        if (NextLine(rest, next) && AddKnownSection(file, known, line, next)) {
+          slot += known.names;
+          ++header;
+          have_line = NextLine(rest, line);
+          continue;
+        }
+        rest = after_header;
+      }
       Fields(line, names_);
       if (names_.empty()) {
         have_line = NextLine(rest, line);
@@ -298,11 +338,20 @@ class NetstatCollector : public Collector {
         have_line = have_next;
         continue;
       }
+      std::string_view header_line = line;
       have_line = NextLine(rest, line);
+      // Headers known after this one may name slots this pair now reassigns.
+      file.headers.resize(header);
+      KnownHeader& known = file.headers.emplace_back();
+      ++header;
       if (names_.size() != values_.size()) {
         problems.push_back(fmt::format("field count mismatch in section {}", protocol));
+        known.text.clear();
         continue;
       }
+      known.text.assign(header_line);
+      known.slot = slot;
+      known.names = names_.size() - 1;
       Section& section = NewSection(protocol);
       for (size_t k = 1; k < names_.size(); ++k) {
         Field& field = Lookup(file, slot++, protocol, names_[k]);

@@ -248,6 +248,19 @@ TEST(NetstatCollector, CachedLayoutMatchesParsingFromScratch) {
        "Ip6OutOctets 1e400\nIp6InReceives 6\nIcmp6OutMsgs 8\n"},
       // Back to the first layout.
       {netstat, snmp, snmp6},
+      // A header read as last time over a bad value or a short values line.
+      {"TcpExt: SyncookiesSent ListenDrops TCPTimeouts ListenOverflows\nTcpExt: 1 2 x 4\n"
+       "IpExt: InNoRoutes InOctets OutOctets\nIpExt: 0 10\n",
+       snmp, snmp6},
+      {netstat, snmp, snmp6},
+      // One longer first section alone, whose names take the slots the second
+      // section's had; then both sections as before.
+      {"TcpExt: SyncookiesSent ListenDrops TCPTimeouts ListenOverflows TCPOFOQueue TCPRcvQDrop\n"
+       "TcpExt: 1 2 3 4 5 6\n",
+       snmp, snmp6},
+      {"TcpExt: SyncookiesSent ListenDrops TCPTimeouts ListenOverflows\nTcpExt: 31 32 33 34\n"
+       "IpExt: InNoRoutes InOctets OutOctets\nIpExt: 30 310 320\n",
+       snmp, snmp6},
   };
   for (const std::string& fields : {std::string(kNetstatDefaultFields), std::string(".*"), std::string("Ip6|_In")}) {
     TempDir dir;
