@@ -187,6 +187,10 @@ struct ServerShared {
     if (workers.empty()) {
       for (int i = 0; i < WorkerCount(); ++i) {
         auto& w = *workers.emplace_back(std::make_unique<Worker>());
+        // A socket object makes the io_context create its reactor (epoll,
+        // eventfd, timerfd) now, rather than with the worker's first
+        // connection: the descriptors a server holds are known from its first.
+        tcp::socket reactor_now(w.io);
         w.thread = std::thread([&w] { w.Run(); });
       }
     }
