@@ -226,17 +226,21 @@ struct ServerShared {
       a = std::move(auth_pool);
       w = std::move(workers);
     }
+    for (auto& worker : w) {
+      worker->guard.reset();
+      worker->io.stop();
+      if (worker->thread.joinable()) worker->thread.join();
+    }
     for (auto* tp : {p.get(), a.get()}) {
       if (tp) {
         tp->stop();
         tp->join();
       }
     }
-    for (auto& worker : w) {
-      worker->guard.reset();
-      worker->io.stop();
-      if (worker->thread.joinable()) worker->thread.join();
-    }
+    // Handlers the pools never ran hold sessions whose sockets are on the
+    // workers' io_contexts: gone before those are.
+    p.reset();
+    a.reset();
   }
 
   // Connections waiting for a request with nothing received yet, oldest

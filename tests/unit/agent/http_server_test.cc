@@ -4,6 +4,7 @@
 // max_connections are closed, a trickled request head and an idle keep-alive
 // connection are cut off, a request body is refused.
 #include <arpa/inet.h>
+#include <crypt.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "agent/http_server.h"
+#include "agent/web_config_file.h"
 
 namespace node_agent {
 namespace {
@@ -44,13 +46,25 @@ class TestServer {
     port_ = server_->Listen("127.0.0.1:0").port();
     thread_ = std::thread([this] { io_.run(); });
   }
-  ~TestServer() {
+  ~TestServer() { Stop(); }
+  // Stops the io thread and destroys the server (its workers and pools).
+  void Stop() {
+    if (!server_) return;
     Release();
     io_.stop();
     thread_.join();
     server_.reset();
   }
   unsigned port() const { return port_; }
+  // Waits (bounded) until exactly `n` requests are read and not yet answered.
+  bool WaitActive(int n) {
+    auto end = std::chrono::steady_clock::now() + 5s;
+    while (server_->Active() != n) {
+      if (std::chrono::steady_clock::now() >= end) return false;
+      std::this_thread::sleep_for(5ms);
+    }
+    return true;
+  }
   // Waits (bounded) until the server holds exactly `n` open connections.
   bool WaitConnections(int n) {
     auto end = std::chrono::steady_clock::now() + 5s;
@@ -178,6 +192,32 @@ TEST(HttpServer, ConnectionAcceptedWhileWorkersAreBusyIsServedBesideThem) {
   ReleaseAndExpect200(server, busy);
   EXPECT_NE(ReadUntilClosed(c, 3s).find("ok /third"), std::string::npos);
   close(c);
+}
+
+// A server stopped while basic-auth checks wait for the bcrypt thread: the
+// waiting checks hold connections owned by the workers, and are dropped
+// before the workers' io_contexts (under ASan a wrong order is a
+// use-after-free).
+TEST(HttpServer, StopsWithAuthChecksStillQueued) {
+  char salt[CRYPT_GENSALT_OUTPUT_SIZE];
+  ASSERT_NE(crypt_gensalt_rn("$2b$", 12, nullptr, 0, salt, sizeof salt), nullptr);
+  crypt_data data{};
+  const char* hash = crypt_r("s3cr3t", salt, &data);
+  ASSERT_NE(hash, nullptr);
+  auto web = std::make_shared<WebState>();
+  web->config.users["u"] = hash;
+  HttpServer::Options o;
+  o.web_state = [web] { return web; };
+  TestServer server(o);
+  // Two wrong passwords (not in the cache): one check runs, one waits.
+  std::vector<int> fds;
+  for (const char* credentials : {"dTp3cm9uZzE=", "dTp3cm9uZzI="}) {
+    fds.push_back(Connect(server.port()));
+    Send(fds.back(), std::string("GET / HTTP/1.1\r\nHost: x\r\nAuthorization: Basic ") + credentials + "\r\n\r\n");
+  }
+  ASSERT_TRUE(server.WaitActive(2)) << "the requests were not read";
+  server.Stop();
+  for (int fd : fds) close(fd);
 }
 
 TEST(HttpServer, ConnectionsPastTheCapAreClosedWhenNoneIsIdle) {
