@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "lib/log.h"
+#include "lib/scrape_scope.h"
 
 namespace node_agent {
 
@@ -44,6 +45,7 @@ struct Scraper::Job : std::enable_shared_from_this<Scraper::Job> {
   explicit Job(Clock::time_point d) : deadline(d) {}
 
   const Clock::time_point deadline;
+  const uint64_t number = NewScrapeNumber();  // what its collectors share is shared within it
   std::vector<Task> tasks;
   std::atomic<size_t> next{0};
   std::mutex mutex;  // guards everything below and each Task's state
@@ -157,7 +159,10 @@ bool RunJob(Pool& pool, Job& job) {
         run = !job.expired;
         if (run) task.state = Job::State::kCollecting;
       }
-      if (run) success = RunCollector(entry.name, *entry.collector, task.out);
+      if (run) {
+        ScrapeScope scope(job.number);
+        success = RunCollector(entry.name, *entry.collector, task.out);
+      }
       finish(task, success);
       entry.mutex.unlock();
       continue;

@@ -685,8 +685,8 @@ class NetclassCollector : public Collector {
   // class/net with the ifindex sysfs gave (a device that came or went between
   // the two, or a sysfs mounted from another network namespace).
   bool DumpLinks(size_t devices) {
-    // Link stats are not needed; kernels that honour the bit leave them out.
-    int err = dump_for_test_ ? dump_for_test_(dump_) : dumper_.Dump(RTEXT_FILTER_SKIP_STATS, dump_);
+    // The scrape's dump, shared with netdev: its link stats are not needed here.
+    int err = dump_for_test_ ? dump_for_test_(dump_) : ScrapeLinkDump(dump_);
     if (err != 0) {
       log::WarnOnce("netclass-netlink", "netlink link dump failed, reading sysfs instead",
                     {{"collector", "netclass"}, {"err", std::strerror(err)}});
@@ -827,7 +827,6 @@ class NetclassCollector : public Collector {
   std::string value_;
   bool use_netlink_ = false;
   std::function<int(std::string&)> dump_for_test_;
-  RtnlLinkDumper dumper_;
   std::string dump_;
   std::vector<RtnlLinkAttrs> links_;
   std::vector<std::pair<const std::string, Device>*> listed_;  // this scrape's devices, by name

@@ -202,13 +202,12 @@ bool ParseLinkDump(std::string_view bytes, std::vector<LinkStats>& links) {
 
 namespace {
 
-// One link dump per scrape, with the stats (the socket stays open between
-// scrapes; RtnlLinkDumper reopens it after an error).
+// The scrape's link dump, with the stats (shared with netclass).
 class RtnlSocket {
  public:
   int DumpLinks(std::vector<LinkStats>& links) {
     links.clear();
-    int err = dumper_.Dump(/*ext_mask=*/0, bytes_);
+    int err = ScrapeLinkDump(bytes_);
     if (err != 0) return err;
     if (!ParseLinkDump(bytes_, links)) {
       links.clear();
@@ -218,7 +217,6 @@ class RtnlSocket {
   }
 
  private:
-  RtnlLinkDumper dumper_;
   std::string bytes_;
 };
 

@@ -9,7 +9,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <mutex>
 #include <string_view>
+
+#include "lib/scrape_scope.h"
 
 namespace node_agent {
 
@@ -151,6 +154,25 @@ int RtnlNeighDumper::DumpOnce(uint8_t family, std::string& out) {
     return errno;
   }
   return ReceiveDump(fd_, seq_, buf_, out);
+}
+
+int ScrapeLinkDump(std::string& out) {
+  struct Shared {
+    std::mutex mutex;
+    RtnlLinkDumper dumper;
+    std::string bytes;
+    uint64_t scrape = 0;  // the scrape `bytes` was dumped for; 0: none
+  };
+  static auto* shared = new Shared;  // never destroyed: used by collectors until exit
+  const uint64_t scrape = ThisScrape();
+  std::lock_guard<std::mutex> lock(shared->mutex);
+  if (scrape == 0 || shared->scrape != scrape) {
+    shared->scrape = 0;
+    if (int err = shared->dumper.Dump(/*ext_mask=*/0, shared->bytes); err != 0) return err;
+    shared->scrape = scrape;
+  }
+  out = shared->bytes;
+  return 0;
 }
 
 }  // namespace node_agent

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "agent/scrape.h"
+#include "lib/scrape_scope.h"
 #include "tests/support/scripted_collector.h"
 #include "tests/support/test_util.h"
 
@@ -88,5 +89,35 @@ TEST(MergeSortedFamilies, CachedOrderFollowsTheNames) {
   EXPECT_TRUE(families.empty());
 }
 
+
+// Records the scrape its Collect runs for.
+class ScrapeRecorder : public Collector {
+ public:
+  explicit ScrapeRecorder(std::vector<uint64_t>* seen) : seen_(seen) {}
+  void Collect(MetricSet&) override { seen_->push_back(ThisScrape()); }
+
+ private:
+  std::vector<uint64_t>* seen_;
+};
+
+// The collectors of one scrape run in one ScrapeScope, another scrape's in
+// another; the scraping thread itself is in none.
+TEST(Scraper, CollectorsOfOneScrapeShareItsNumber) {
+  std::vector<uint64_t> seen;
+  std::vector<Scraper::Named> c;
+  c.push_back({"a", std::make_unique<ScrapeRecorder>(&seen)});
+  c.push_back({"b", std::make_unique<ScrapeRecorder>(&seen)});
+  Scraper scraper(std::move(c), {});
+  std::vector<EncodedFamily> fams;
+  std::string error;
+  ASSERT_TRUE(scraper.Scrape({}, {}, fams, error));
+  ASSERT_TRUE(scraper.Scrape({}, {}, fams, error));
+  ASSERT_EQ(seen.size(), 4u);
+  EXPECT_NE(seen[0], 0u);
+  EXPECT_EQ(seen[0], seen[1]);
+  EXPECT_EQ(seen[2], seen[3]);
+  EXPECT_NE(seen[0], seen[2]);
+  EXPECT_EQ(ThisScrape(), 0u);
+}
 }  // namespace
 }  // namespace node_agent
