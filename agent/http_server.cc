@@ -203,18 +203,21 @@ struct ServerShared {
   }
 
   // For requests read on the io thread: connections accepted while every
-  // worker was busy.
-  asio::thread_pool& Pool() {
+  // worker was busy. Null once the server stopped: no thread may outlive it.
+  asio::thread_pool* Pool() {
     std::lock_guard<std::mutex> lock(pool_mutex);
+    if (stopped) return nullptr;
     if (!pool) pool = std::make_unique<asio::thread_pool>(WorkerCount());
-    return *pool;
+    return pool.get();
   }
   // Uncached bcrypt checks run here, one at a time, not on the workers: a
-  // flood of bad credentials must not hold the request slots.
-  asio::thread_pool& AuthPool() {
+  // flood of bad credentials must not hold the request slots. Null once the
+  // server stopped.
+  asio::thread_pool* AuthPool() {
     std::lock_guard<std::mutex> lock(pool_mutex);
+    if (stopped) return nullptr;
     if (!auth_pool) auth_pool = std::make_unique<asio::thread_pool>(1);
-    return *auth_pool;
+    return auth_pool.get();
   }
   void StopPool() {
     std::unique_ptr<asio::thread_pool> p, a;
@@ -222,14 +225,19 @@ struct ServerShared {
     {
       std::lock_guard<std::mutex> lock(pool_mutex);
       stopped = true;
-      p = std::move(pool);
-      a = std::move(auth_pool);
       w = std::move(workers);
     }
+    // The workers first: a request they are reading may still reach for a
+    // pool, which is taken only once none can.
     for (auto& worker : w) {
       worker->guard.reset();
       worker->io.stop();
       if (worker->thread.joinable()) worker->thread.join();
+    }
+    {
+      std::lock_guard<std::mutex> lock(pool_mutex);
+      p = std::move(pool);
+      a = std::move(auth_pool);
     }
     for (auto* tp : {p.get(), a.get()}) {
       if (tp) {
@@ -434,7 +442,13 @@ class Session : public Evictable, public std::enable_shared_from_this<Session<St
       Respond(WithWebHeaders(std::move(res)), true);
       return;
     }
-    asio::post(shared_->AuthPool(), [self = this->shared_from_this(), request = std::move(request),
+    asio::thread_pool* auth_pool = shared_->AuthPool();
+    if (!auth_pool) {  // the server is stopping
+      auth.Release();
+      Abandon();
+      return;
+    }
+    asio::post(*auth_pool, [self = this->shared_from_this(), request = std::move(request),
                                      authorization = std::move(authorization)]() mutable {
       bool ok = self->shared_->auth.Check(self->web_->config.users, authorization);
       self->shared_->auth.Release();
@@ -457,6 +471,11 @@ class Session : public Evictable, public std::enable_shared_from_this<Session<St
       Respond(std::move(res), true);
       return;
     }
+    asio::thread_pool* pool = worker_ ? nullptr : shared_->Pool();
+    if (!worker_ && !pool) {  // the server is stopping
+      Abandon();
+      return;
+    }
     shared_->queued++;
     if (worker_) {
       worker_->busy++;
@@ -466,7 +485,7 @@ class Session : public Evictable, public std::enable_shared_from_this<Session<St
       Respond(std::move(res), true);
       return;
     }
-    asio::post(shared_->Pool(), [self = this->shared_from_this(), request = std::move(request)] {
+    asio::post(*pool, [self = this->shared_from_this(), request = std::move(request)] {
       HttpResponse res = self->Handle(request);
       asio::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
         self->shared_->queued--;
@@ -532,6 +551,12 @@ class Session : public Evictable, public std::enable_shared_from_this<Session<St
       return;
     }
     WaitRequest();
+  }
+
+  // A request read but not to be answered: the server is stopping.
+  void Abandon() {
+    shared_->active--;
+    Close();
   }
 
   void Close() {

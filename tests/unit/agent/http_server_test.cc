@@ -196,8 +196,9 @@ TEST(HttpServer, ConnectionAcceptedWhileWorkersAreBusyIsServedBesideThem) {
 
 // A server stopped while basic-auth checks wait for the bcrypt thread: the
 // waiting checks hold connections owned by the workers, and are dropped
-// before the workers' io_contexts (under ASan a wrong order is a
-// use-after-free).
+// before the workers' io_contexts, and a check that reaches for the bcrypt
+// thread while the server stops finds none rather than starting one that
+// outlives it (under ASan either mistake is a use-after-free).
 TEST(HttpServer, StopsWithAuthChecksStillQueued) {
   char salt[CRYPT_GENSALT_OUTPUT_SIZE];
   ASSERT_NE(crypt_gensalt_rn("$2b$", 12, nullptr, 0, salt, sizeof salt), nullptr);
