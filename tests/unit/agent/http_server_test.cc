@@ -58,17 +58,17 @@ class TestServer {
   unsigned port() const { return port_; }
   // Waits (bounded) until exactly `n` requests are read and not yet answered.
   bool WaitActive(int n) {
-    auto end = std::chrono::steady_clock::now() + 5s;
-    while (server_->Active() != n) {
-      if (std::chrono::steady_clock::now() >= end) return false;
-      std::this_thread::sleep_for(5ms);
-    }
-    return true;
+    return PollUntil([&] { return server_->Active() == n; });
   }
   // Waits (bounded) until the server holds exactly `n` open connections.
   bool WaitConnections(int n) {
+    return PollUntil([&] { return server_->Connections() == n; });
+  }
+  // The server's counters have no notification to wait on: polled, for 5 s at most.
+  template <class Done>
+  static bool PollUntil(Done done) {
     auto end = std::chrono::steady_clock::now() + 5s;
-    while (server_->Connections() != n) {
+    while (!done()) {
       if (std::chrono::steady_clock::now() >= end) return false;
       std::this_thread::sleep_for(5ms);
     }
