@@ -449,7 +449,7 @@ class Session : public Evictable, public std::enable_shared_from_this<Session<St
       return;
     }
     asio::post(*auth_pool, [self = this->shared_from_this(), request = std::move(request),
-                                     authorization = std::move(authorization)]() mutable {
+                            authorization = std::move(authorization)]() mutable {
       bool ok = self->shared_->auth.Check(self->web_->config.users, authorization);
       self->shared_->auth.Release();
       asio::post(self->stream_.get_executor(), [self, ok, request = std::move(request)]() mutable {

@@ -202,8 +202,9 @@ bool ParseLinkDump(std::string_view bytes, std::vector<LinkStats>& links) {
 
 namespace {
 
-// The scrape's link dump, with the stats (shared with netclass).
-class RtnlSocket {
+// The scrape's link dump, with the stats (shared with netclass), parsed; its
+// buffer kept between scrapes.
+class LinkDumpReader {
  public:
   int DumpLinks(std::vector<LinkStats>& links) {
     links.clear();
@@ -223,8 +224,8 @@ class RtnlSocket {
 }  // namespace
 
 int NetlinkDumpLinks(std::vector<LinkStats>& links) {
-  RtnlSocket socket;
-  return socket.DumpLinks(links);
+  LinkDumpReader reader;
+  return reader.DumpLinks(links);
 }
 
 // ---------------------------------------------------------------------------
@@ -368,7 +369,7 @@ class NetdevCollector : public Collector {
 
     auto from_netlink = [&]() {
       links_.clear();
-      int err = socket_.DumpLinks(links_);
+      int err = link_dump_.DumpLinks(links_);
       if (err != 0) return err;
       std::sort(links_.begin(), links_.end(),
                 [](const LinkStats& a, const LinkStats& b) { return a.name < b.name; });
@@ -451,7 +452,7 @@ class NetdevCollector : public Collector {
   bool use_netlink_ = false;
   CachedFile net_dev_;
   std::string content_;
-  RtnlSocket socket_;
+  LinkDumpReader link_dump_;
   std::vector<LinkStats> links_;
 };
 
