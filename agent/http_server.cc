@@ -145,7 +145,7 @@ struct Evictable {
 
 // A thread with an io_context of its own. The connections it owns are read,
 // handled and answered on it: a request costs no wake-up of another thread
-// (two hand-offs per request cost a tenth of a scrape's CPU).
+// (docs/performance.md, eleventh pass, measures what the hand-offs cost).
 struct Worker {
   std::atomic<int> busy{0};      // requests being handled on it
   std::atomic<int> sessions{0};  // connections it owns

@@ -185,17 +185,17 @@ class NetstatCollector : public Collector {
     uint64_t generation = 0;
   };
 
-  // One file: its descriptor, this scrape's content, and the Field of each
-  // name position seen last time (the layout is the kernel's and does not
-  // change, so this finds every field without hashing).
   // A header line as last read, at its place in the file: the next scrape
   // finds the same text there and skips splitting and matching its names.
+  // Its names' slots follow those of the headers before it, as last read.
   struct KnownHeader {
     std::string text;
-    size_t slot = 0;   // its first name's slot
     size_t names = 0;  // after the "Name:" field
   };
 
+  // One file: its descriptor, this scrape's content, and the Field of each
+  // name position seen last time (the layout is the kernel's and does not
+  // change, so this finds every field without hashing).
   struct File {
     explicit File(std::string path) : file(std::move(path), ShortRead::kIsEnd) {}
     CachedFile file;
@@ -283,10 +283,11 @@ class NetstatCollector : public Collector {
     problems.push_back(fmt::format("invalid value '{}' for {}{}", value, protocol, name));
   }
 
-  // A values line under a header line read as last time: its section from
-  // the known slots. False (nothing added) when any value is not a number:
-  // the caller parses the pair in full, reporting what is wrong.
-  bool AddKnownSection(const File& file, const KnownHeader& known, std::string_view header_line,
+  // A values line under a header line read as last time, whose names start
+  // at `slot`: its section from the known slots. False (nothing added) when
+  // any value is not a number: the caller parses the pair in full, reporting
+  // what is wrong.
+  bool AddKnownSection(const File& file, const KnownHeader& known, size_t slot, std::string_view header_line,
                        std::string_view values_line) {
     Fields(values_line, values_);
     std::string_view name = header_line.substr(0, header_line.find_first_of(" \t"));
@@ -296,7 +297,7 @@ class NetstatCollector : public Collector {
     }
     Section& section = NewSection(SectionName(name));
     for (size_t k = 1; k < values_.size(); ++k) {
-      Field* field = file.slots[known.slot + k - 1];
+      Field* field = file.slots[slot + k - 1];
       if (field->selected) section.samples.emplace_back(field, *ParseDouble(values_[k]));
     }
     return true;
@@ -310,10 +311,12 @@ class NetstatCollector : public Collector {
     std::string_view rest = file.buf, line, next;
     bool have_line = NextLine(rest, line);
     while (have_line) {
-      if (header < file.headers.size() && file.headers[header].slot == slot && file.headers[header].text == line) {
+      // Headers are known only up to the first one parsed in full, so a known
+      // one's names are at `slot` as they were when it was parsed.
+      if (header < file.headers.size() && file.headers[header].text == line) {
         const KnownHeader& known = file.headers[header];
         std::string_view after_header = rest;
-        if (NextLine(rest, next) && AddKnownSection(file, known, line, next)) {
+        if (NextLine(rest, next) && AddKnownSection(file, known, slot, line, next)) {
           slot += known.names;
           ++header;
           have_line = NextLine(rest, line);
@@ -350,7 +353,6 @@ class NetstatCollector : public Collector {
         continue;
       }
       known.text.assign(header_line);
-      known.slot = slot;
       known.names = names_.size() - 1;
       Section& section = NewSection(protocol);
       for (size_t k = 1; k < names_.size(); ++k) {

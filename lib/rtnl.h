@@ -76,8 +76,7 @@ class RtnlLinkDumper {
 // Every link with its stats (RTM_GETLINK, no IFLA_EXT_MASK), dumped once per
 // scrape (ThisScrape()) and shared by the collectors that read links (netclass
 // and netdev), rather than once by each. Outside a scrape every call dumps
-// afresh. `out` gets a copy; returns 0 or an
-// errno, as RtnlLinkDumper::Dump.
+// afresh. `out` gets a copy; returns 0 or an errno, as RtnlLinkDumper::Dump.
 int ScrapeLinkDump(std::string& out);
 
 // Dumps the neighbour tables (RTM_GETNEIGH) of one address family (AF_INET
